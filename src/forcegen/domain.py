@@ -1,0 +1,231 @@
+"""The planning problem and its plan as frozen dataclasses.
+
+Nothing here imports a spreadsheet or solver library: the reader builds a
+``Problem``, the model turns a ``Problem`` into a ``Plan``, the writers and the
+verifier read them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cached_property
+
+PRIORITIES = (1, 2, 3, 4, 5)
+
+
+@dataclass(frozen=True)
+class Scenario:
+    horizon: int
+    name: str = ""
+    ceasefire: bool = True
+    include_conditional: bool = True
+    lead_min_share: float = 0.25
+    currency: str = "EUR"
+
+    @property
+    def periods(self) -> range:
+        return range(1, self.horizon + 1)
+
+
+@dataclass(frozen=True)
+class Nation:
+    id: str
+    name: str
+    european: bool
+    fair_share: float | None = None
+
+
+@dataclass(frozen=True)
+class Capability:
+    id: str
+    name: str
+    domain: str
+    unit: str
+    personnel_per_unit: int
+
+
+@dataclass(frozen=True)
+class Location:
+    id: str
+    name: str
+    country: str
+    kind: str
+    personnel_capacity: int | None = None  # None = unlimited
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True)
+class Task:
+    id: str
+    name: str
+    pillar: str
+    priority: int
+    start_period: int
+    end_period: int
+    requires_ceasefire: bool
+    lead: str  # european | any | none
+    min_nations: int = 1
+    max_nation_share: float = 1.0
+    active: bool = True
+
+
+@dataclass(frozen=True)
+class Basing:
+    task: str
+    location: str
+
+
+@dataclass(frozen=True)
+class Requirement:
+    task: str
+    capability: str
+    units: int
+    weight: float = 1.0
+
+
+@dataclass(frozen=True)
+class Pledge:
+    id: str
+    nation: str
+    capability: str
+    units: int
+    from_period: int
+    to_period: int
+    cost_per_unit: float = 0.0
+    status: str = "firm"  # firm | conditional
+    probability: float = 1.0
+
+
+@dataclass(frozen=True)
+class Caveat:
+    nation: str
+    rule: str  # forbid | only | max_personnel
+    country: str | None = None
+    domain: str | None = None
+    capability: str | None = None
+    pillar: str | None = None
+    task: str | None = None
+    limit: int | None = None
+    note: str = ""
+    row: int | None = None  # spreadsheet row, to name the caveat in reports
+
+    def filters(self) -> dict[str, str]:
+        """The filters that are set, in schema order."""
+        out = {}
+        for key in ("country", "domain", "capability", "pillar", "task"):
+            value = getattr(self, key)
+            if value is not None:
+                out[key] = value
+        return out
+
+    def label(self) -> str:
+        f = ", ".join(f"{k}={v}" for k, v in self.filters().items()) or "any"
+        lim = f" ≤ {self.limit}" if self.rule == "max_personnel" else ""
+        return f"{self.nation} {self.rule}{lim} ({f})"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A validated planning problem: the whole input workbook."""
+
+    scenario: Scenario
+    nations: tuple[Nation, ...]
+    capabilities: tuple[Capability, ...]
+    locations: tuple[Location, ...]
+    tasks: tuple[Task, ...]
+    basing: tuple[Basing, ...]
+    requirements: tuple[Requirement, ...]
+    pledges: tuple[Pledge, ...]
+    caveats: tuple[Caveat, ...] = ()
+    source: str = ""  # file the problem was read from, for reports
+
+    # lookups, derived once ------------------------------------------------
+    @cached_property
+    def nation(self) -> dict[str, Nation]:
+        return {n.id: n for n in self.nations}
+
+    @cached_property
+    def capability(self) -> dict[str, Capability]:
+        return {c.id: c for c in self.capabilities}
+
+    @cached_property
+    def location(self) -> dict[str, Location]:
+        return {loc.id: loc for loc in self.locations}
+
+    @cached_property
+    def task(self) -> dict[str, Task]:
+        return {t.id: t for t in self.tasks}
+
+    @cached_property
+    def pledge(self) -> dict[str, Pledge]:
+        return {p.id: p for p in self.pledges}
+
+    @cached_property
+    def task_locations(self) -> dict[str, tuple[str, ...]]:
+        out: dict[str, list[str]] = {t.id: [] for t in self.tasks}
+        for b in self.basing:
+            out[b.task].append(b.location)
+        return {k: tuple(v) for k, v in out.items()}
+
+    @cached_property
+    def task_requirements(self) -> dict[str, tuple[Requirement, ...]]:
+        out: dict[str, list[Requirement]] = {t.id: [] for t in self.tasks}
+        for r in self.requirements:
+            out[r.task].append(r)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def active_periods(self, task: Task) -> range:
+        """Periods in which a task is active (SPEC rule 2)."""
+        if not task.active or (task.requires_ceasefire and not self.scenario.ceasefire):
+            return range(0)
+        return range(max(1, task.start_period), min(self.scenario.horizon, task.end_period) + 1)
+
+    def pledge_periods(self, pledge: Pledge) -> range:
+        """Periods in which a pledge may be allocated (SPEC rule 1)."""
+        if pledge.status == "conditional" and not self.scenario.include_conditional:
+            return range(0)
+        return range(max(1, pledge.from_period), min(self.scenario.horizon, pledge.to_period) + 1)
+
+
+@dataclass(frozen=True)
+class Allocation:
+    """Whole units of one pledge on one task at one location in one period."""
+
+    period: int
+    task: str
+    location: str
+    pledge: str
+    units: int
+
+
+@dataclass(frozen=True)
+class LevelResult:
+    """How one lexicographic level was solved."""
+
+    name: str  # shortfall_p1 … shortfall_p5, cost, contributions
+    status: str  # optimal | feasible | skipped | …
+    value: float  # incumbent objective value of the level
+    bound: float | None  # best proven bound
+    gap: float | None  # relative gap, 0 when optimal
+    seconds: float
+
+
+@dataclass(frozen=True)
+class SolveInfo:
+    solver: str
+    solver_version: str
+    status: str  # optimal | feasible | …
+    gap: float | None
+    runtime_s: float
+    options: dict = field(default_factory=dict)
+    levels: tuple[LevelResult, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A set of allocations with how it was found."""
+
+    allocations: tuple[Allocation, ...]
+    leads: dict[str, str] = field(default_factory=dict)  # task -> lead nation
+    info: SolveInfo | None = None
