@@ -1,0 +1,96 @@
+"""Tiny instances as Python builders, and raw workbooks written for reader tests.
+
+``tiny()`` returns a small valid problem as raw sheet rows (dicts keyed by
+column name); tests edit the rows, then either build a ``Problem`` in memory
+(``problem_from_rows``) or write a real .xlsx (``write_workbook``) to go
+through the reader.
+"""
+
+from __future__ import annotations
+
+import copy
+from pathlib import Path
+
+from forcegen.schema import SHEETS
+from forcegen.validate import Table, build_problem
+
+SHEET_ORDER = [s.name for s in SHEETS]
+
+
+def tiny() -> dict[str, list[dict]]:
+    """A valid two-nation, one-task, two-period problem (raw rows per sheet)."""
+    return copy.deepcopy(
+        {
+            "Scenario": [
+                {"parameter": "name", "value": "tiny"},
+                {"parameter": "horizon", "value": 2},
+            ],
+            "Nations": [
+                {"nation": "AAA", "name": "Alpha", "european": "yes", "fair_share": 0.5},
+                {"nation": "BBB", "name": "Bravo", "european": "no", "fair_share": 0.5},
+            ],
+            "Capabilities": [
+                {"capability": "INF", "name": "Infantry", "domain": "land", "unit": "company",
+                 "personnel_per_unit": 100},
+            ],
+            "Locations": [
+                {"location": "L1", "name": "Base one", "country": "UKR", "kind": "land_base",
+                 "personnel_capacity": None},
+            ],
+            "Tasks": [
+                {"task": "T1", "name": "Task one", "pillar": "land", "priority": 1, "start_period": 1,
+                 "end_period": 2, "requires_ceasefire": "yes", "lead": "none"},
+            ],
+            "Basing": [{"task": "T1", "location": "L1"}],
+            "Requirements": [{"task": "T1", "capability": "INF", "units": 2}],
+            "Pledges": [
+                {"pledge": "P-A", "nation": "AAA", "capability": "INF", "units": 1, "cost_per_unit": 10},
+                {"pledge": "P-B", "nation": "BBB", "capability": "INF", "units": 1, "cost_per_unit": 20},
+            ],
+            "Caveats": [],
+        }
+    )
+
+
+def _columns(sheet: str, rows: list[dict]) -> list[str]:
+    spec = next(s for s in SHEETS if s.name == sheet)
+    cols = [c.name for c in spec.columns]
+    for r in rows:
+        for k in r:
+            if k not in cols:
+                cols.append(k)
+    return cols
+
+
+def tables_from_rows(rows: dict[str, list[dict]]) -> dict[str, Table]:
+    tables = {}
+    for sheet, records in rows.items():
+        cols = _columns(sheet, records)
+        t = Table(sheet, columns=tuple(cols))
+        for i, r in enumerate(records):
+            t.rows.append((i + 2, dict(r)))
+        tables[sheet] = t
+    return tables
+
+
+def problem_from_rows(rows: dict[str, list[dict]]):
+    """Validate raw rows in memory and build the Problem (raises InputError)."""
+    return build_problem(tables_from_rows(rows), file="<memory>")
+
+
+def write_workbook(rows: dict[str, list[dict]], path: Path, header_case=None) -> Path:
+    """Write raw rows to an .xlsx with openpyxl, one sheet per key, header in row 1."""
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    wb.remove(wb.active)
+    for sheet in SHEET_ORDER + [s for s in rows if s not in SHEET_ORDER]:
+        if sheet not in rows:
+            continue
+        ws = wb.create_sheet(sheet)
+        cols = _columns(sheet, rows[sheet])
+        ws.append([header_case(c) if header_case else c for c in cols])
+        for r in rows[sheet]:
+            ws.append([r.get(c) for c in cols])
+    wb.save(path)
+    return Path(path)
