@@ -102,5 +102,26 @@ def template(out: Path) -> None:
     click.echo(f"wrote {out}")
 
 
+@cli.command()
+@click.argument("input", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
+@handle_errors
+def verify(input: Path, plan: Path) -> None:
+    """Re-check a plan workbook, possibly edited by hand: every hard rule, and the Summary's figures."""
+    from .verify import verify_plan
+    from .workbook.read import read_problem
+
+    problem = read_problem(input)
+    result = verify_plan(problem, plan)
+    if result.ok:
+        click.echo(f"{plan}: OK — every hard rule holds; figures match the Summary")
+        return
+    for violation in result.violations:
+        click.echo(str(violation))
+    n = len(result.violations)
+    click.echo(f"{n} violation{'s' if n != 1 else ''} found")
+    sys.exit(1)
+
+
 def main() -> None:  # pragma: no cover
     cli()

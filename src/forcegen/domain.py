@@ -181,6 +181,41 @@ class Problem:
             return range(0)
         return range(max(1, task.start_period), min(self.scenario.horizon, task.end_period) + 1)
 
+    @cached_property
+    def caveats_of(self) -> dict[str, tuple[Caveat, ...]]:
+        out: dict[str, list[Caveat]] = {}
+        for c in self.caveats:
+            out.setdefault(c.nation, []).append(c)
+        return {k: tuple(v) for k, v in out.items()}
+
+    def caveat_matches(self, caveat: Caveat, pledge: Pledge, task: str, location: str) -> bool:
+        """Whether an allocation of ``pledge`` to ``task`` at ``location`` matches every filter."""
+        cap = self.capability[pledge.capability]
+        t = self.task[task]
+        return (
+            (caveat.country is None or caveat.country == self.location[location].country)
+            and (caveat.domain is None or caveat.domain == cap.domain)
+            and (caveat.capability is None or caveat.capability == cap.id)
+            and (caveat.pillar is None or caveat.pillar == t.pillar)
+            and (caveat.task is None or caveat.task == t.id)
+        )
+
+    def barring_caveats(self, pledge: Pledge, task: str, location: str) -> tuple[Caveat, ...]:
+        """The caveats that forbid this allocation (SPEC rule 3, forbid and only); empty if allowed.
+
+        A matching ``forbid`` row bars it; if the nation has ``only`` rows and none
+        matches, all of them bar it.
+        """
+        mine = self.caveats_of.get(pledge.nation, ())
+        barred = [c for c in mine if c.rule == "forbid" and self.caveat_matches(c, pledge, task, location)]
+        only = [c for c in mine if c.rule == "only"]
+        if only and not any(self.caveat_matches(c, pledge, task, location) for c in only):
+            barred += only
+        return tuple(barred)
+
+    def personnel_per_unit(self, pledge: Pledge) -> int:
+        return self.capability[pledge.capability].personnel_per_unit
+
     def pledge_periods(self, pledge: Pledge) -> range:
         """Periods in which a pledge may be allocated (SPEC rule 1)."""
         if pledge.status == "conditional" and not self.scenario.include_conditional:

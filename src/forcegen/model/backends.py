@@ -1,0 +1,375 @@
+"""Solver backends behind one small interface.
+
+A backend has a ``name``, says whether it is ``available()``, reports its
+``version()`` and opens a ``Session`` on a ``LinearModel``. A session solves
+the model for one objective at a time under ``SolveOptions``, accepts extra
+rows (the lexicographic "hold" rows) and a warm start. Solvers are imported
+lazily so that ``validate`` and ``template`` start fast.
+
+  highs  HiGHS through highspy, from arrays (default)
+  cbc    COIN-OR CBC through PuLP
+  cpsat  OR-Tools CP-SAT (integer coefficients: rows are scaled to integers)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+from ..errors import SolverError, UsageError
+from .linear import INF, LinearModel, Objective, Row
+
+
+@dataclass(frozen=True)
+class SolveOptions:
+    time_limit: float | None = None  # seconds for this solve
+    gap: float = 0.0  # relative MIP gap
+    abs_gap: float = 1e-6  # absolute gap that proves optimality (below the objective's granularity)
+    threads: int = 1
+    seed: int = 0
+
+
+@dataclass
+class Result:
+    status: str  # optimal | feasible | infeasible | no_solution | error
+    values: list[float] | None
+    objective: float | None  # without the objective's constant
+    bound: float | None
+    seconds: float
+    message: str = ""
+
+    @property
+    def has_solution(self) -> bool:
+        return self.values is not None and self.status in ("optimal", "feasible")
+
+
+class Session:
+    def solve(self, objective: Objective, options: SolveOptions, start: list[float] | None = None) -> Result:
+        raise NotImplementedError
+
+    def add_row(self, row: Row) -> None:
+        raise NotImplementedError
+
+
+class Backend:
+    name = ""
+    description = ""
+
+    def available(self) -> bool:
+        raise NotImplementedError
+
+    def version(self) -> str:
+        raise NotImplementedError
+
+    def open(self, model: LinearModel) -> Session:
+        raise NotImplementedError
+
+
+def _round_values(model: LinearModel, values) -> list[float]:
+    return [float(round(v)) if model.integer[i] else float(v) for i, v in enumerate(values)]
+
+
+# ---------------------------------------------------------------- HiGHS
+class HighsBackend(Backend):
+    name = "highs"
+    description = "HiGHS through highspy (default)"
+
+    def available(self) -> bool:
+        try:
+            import highspy  # noqa: F401
+        except ImportError:
+            return False
+        return True
+
+    def version(self) -> str:
+        import highspy
+
+        h = highspy.Highs()
+        try:
+            return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
+        except AttributeError:  # pragma: no cover
+            return getattr(highspy, "__version__", "unknown")
+
+    def open(self, model: LinearModel) -> Session:
+        return _HighsSession(model)
+
+
+class _HighsSession(Session):
+    def __init__(self, model: LinearModel):
+        import highspy
+        import numpy as np
+
+        self.model = model
+        self.np = np
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        n = model.num_vars
+        inf = highspy.kHighsInf
+        lb = np.array(model.lb, dtype=float)
+        ub = np.array([min(u, inf) for u in model.ub], dtype=float)
+        h.addVars(n, lb, ub)
+        integ = [i for i in range(n) if model.integer[i]]
+        if integ:
+            h.changeColsIntegrality(len(integ), np.array(integ, dtype=np.int32),
+                                    np.array([highspy.HighsVarType.kInteger] * len(integ)))
+        self.h = h
+        self.inf = inf
+        for r in model.rows:
+            self.add_row(r)
+
+    def add_row(self, row: Row) -> None:
+        np = self.np
+        lo = -self.inf if row.lo == -INF else row.lo
+        hi = self.inf if row.hi == INF else row.hi
+        self.h.addRow(lo, hi, len(row.cols), np.array(row.cols, dtype=np.int32), np.array(row.coefs, dtype=float))
+
+    def solve(self, objective: Objective, options: SolveOptions, start: list[float] | None = None) -> Result:
+        import highspy
+
+        np = self.np
+        h = self.h
+        n = self.model.num_vars
+        cost = np.zeros(n)
+        for c, v in zip(objective.cols, objective.coefs):
+            cost[c] += v
+        h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+        h.changeObjectiveSense(highspy.ObjSense.kMinimize)
+        h.setOptionValue("time_limit", float(options.time_limit) if options.time_limit else self.inf)
+        h.setOptionValue("mip_rel_gap", float(options.gap))
+        h.setOptionValue("mip_abs_gap", float(options.abs_gap))
+        h.setOptionValue("random_seed", int(options.seed))
+        if start is not None:
+            sol = highspy.HighsSolution()
+            sol.col_value = list(start)
+            sol.value_valid = True
+            h.setSolution(sol)
+        t0 = time.perf_counter()
+        h.run()
+        seconds = time.perf_counter() - t0
+        status = h.getModelStatus()
+        info = h.getInfo()
+        has = info.primal_solution_status == 2  # kSolutionStatusFeasible
+        MS = highspy.HighsModelStatus
+        if status == MS.kOptimal:
+            st = "optimal"
+        elif status == MS.kInfeasible:
+            st = "infeasible"
+        elif has:
+            st = "feasible"
+        else:
+            st = "no_solution"
+        values = _round_values(self.model, h.getSolution().col_value) if has else None
+        objective_value = sum(values[c] * v for c, v in zip(objective.cols, objective.coefs)) if values else None
+        bound = info.mip_dual_bound if self.model.integer and any(self.model.integer) else objective_value
+        if bound is not None and not math.isfinite(bound):
+            bound = None
+        if st == "optimal" and bound is None:
+            bound = objective_value
+        return Result(st, values, objective_value, bound, seconds, h.modelStatusToString(status))
+
+
+# ---------------------------------------------------------------- CBC (PuLP)
+class CbcBackend(Backend):
+    name = "cbc"
+    description = "COIN-OR CBC through PuLP"
+
+    def available(self) -> bool:
+        try:
+            import pulp
+        except ImportError:
+            return False
+        return bool(pulp.PULP_CBC_CMD(msg=False).available())
+
+    def version(self) -> str:
+        import pulp
+
+        return f"PuLP {pulp.__version__} / CBC"
+
+    def open(self, model: LinearModel) -> Session:
+        return _CbcSession(model)
+
+
+class _CbcSession(Session):
+    def __init__(self, model: LinearModel):
+        import pulp
+
+        self.pulp = pulp
+        self.model = model
+        self.prob = pulp.LpProblem("forcegen", pulp.LpMinimize)
+        self.vars = [
+            pulp.LpVariable(f"v{i}", lowBound=model.lb[i], upBound=None if model.ub[i] == INF else model.ub[i],
+                            cat=pulp.LpInteger if model.integer[i] else pulp.LpContinuous)
+            for i in range(model.num_vars)
+        ]
+        self._nrows = 0
+        for r in model.rows:
+            self.add_row(r)
+
+    def add_row(self, row: Row) -> None:
+        pulp = self.pulp
+        expr = pulp.LpAffineExpression([(self.vars[c], v) for c, v in zip(row.cols, row.coefs)])
+        self._nrows += 1
+        name = f"r{self._nrows}"
+        if row.lo == row.hi:
+            self.prob += pulp.LpConstraint(expr, pulp.LpConstraintEQ, name + "e", row.hi)
+            return
+        if row.hi != INF:
+            self.prob += pulp.LpConstraint(expr, pulp.LpConstraintLE, name + "u", row.hi)
+        if row.lo != -INF:
+            self.prob += pulp.LpConstraint(expr, pulp.LpConstraintGE, name + "l", row.lo)
+
+    def solve(self, objective: Objective, options: SolveOptions, start: list[float] | None = None) -> Result:
+        pulp = self.pulp
+        self.prob.setObjective(pulp.LpAffineExpression([(self.vars[c], v) for c, v in zip(objective.cols,
+                                                                                           objective.coefs)]))
+        if start is not None:
+            for var, val in zip(self.vars, start):
+                var.setInitialValue(val)
+        solver = pulp.PULP_CBC_CMD(
+            msg=False,
+            timeLimit=options.time_limit,
+            gapRel=options.gap,
+            threads=options.threads,
+            warmStart=start is not None,
+            options=[f"randomCbcSeed {options.seed + 1}", "randomSeed 1"],
+        )
+        t0 = time.perf_counter()
+        try:
+            self.prob.solve(solver)
+        except pulp.PulpSolverError as exc:
+            return Result("error", None, None, None, time.perf_counter() - t0, str(exc))
+        seconds = time.perf_counter() - t0
+        # PuLP says "Optimal" after a time-limited stop; only sol_status tells (SOLVERS.md)
+        sol = self.prob.sol_status
+        if sol == pulp.LpSolutionOptimal:
+            st = "optimal"
+        elif sol == pulp.LpSolutionIntegerFeasible:
+            st = "feasible"
+        elif sol == pulp.LpSolutionInfeasible:
+            st = "infeasible"
+        else:
+            st = "no_solution"
+        values = None
+        if st in ("optimal", "feasible"):
+            raw = [v.varValue if v.varValue is not None else 0.0 for v in self.vars]
+            if any(self.model.integer[i] and abs(x - round(x)) > 1e-5 for i, x in enumerate(raw)):
+                return Result("no_solution", None, None, None, seconds, "CBC returned a fractional solution")
+            values = _round_values(self.model, raw)
+        obj = sum(values[c] * v for c, v in zip(objective.cols, objective.coefs)) if values else None
+        return Result(st, values, obj, obj if st == "optimal" else None, seconds, pulp.LpStatus[self.prob.status])
+
+
+# ---------------------------------------------------------------- CP-SAT
+def _integer_scale(values, limit: int = 10**6) -> int:
+    """Smallest power of ten m ≤ limit with every value·m integral (within 1e-9), else ``limit``."""
+    m = 1
+    while m <= limit:
+        if all(abs(v * m - round(v * m)) <= 1e-9 * max(1.0, abs(v * m)) for v in values):
+            return m
+        m *= 10
+    return limit
+
+
+class CpSatBackend(Backend):
+    name = "cpsat"
+    description = "OR-Tools CP-SAT (2 workers by default)"
+
+    def available(self) -> bool:
+        try:
+            from ortools.sat.python import cp_model  # noqa: F401
+        except ImportError:
+            return False
+        return True
+
+    def version(self) -> str:
+        import ortools
+
+        return f"OR-Tools {ortools.__version__} CP-SAT"
+
+    def open(self, model: LinearModel) -> Session:
+        return _CpSatSession(model)
+
+
+class _CpSatSession(Session):
+    def __init__(self, model: LinearModel):
+        from ortools.sat.python import cp_model
+
+        self.cp_model = cp_model
+        self.model = model
+        self.cp = cp_model.CpModel()
+        self.vars = []
+        for i in range(model.num_vars):
+            lb, ub = model.lb[i], model.ub[i]
+            if ub == INF:
+                ub = 2**40
+            self.vars.append(self.cp.NewIntVar(math.ceil(lb - 1e-9), math.floor(ub + 1e-9), f"v{i}"))
+        for r in model.rows:
+            self.add_row(r)
+
+    def add_row(self, row: Row) -> None:
+        m = _integer_scale(row.coefs)
+        coefs = [round(v * m) for v in row.coefs]
+        expr = sum(c * self.vars[i] for i, c in zip(row.cols, coefs))
+        # the left side is integral, so bounds can be rounded inwards
+        if row.lo != -INF:
+            self.cp.Add(expr >= math.ceil(row.lo * m - 1e-7))
+        if row.hi != INF:
+            self.cp.Add(expr <= math.floor(row.hi * m + 1e-7))
+
+    def solve(self, objective: Objective, options: SolveOptions, start: list[float] | None = None) -> Result:
+        cp_model = self.cp_model
+        m = _integer_scale(objective.coefs)
+        coefs = [round(v * m) for v in objective.coefs]
+        self.cp.Minimize(sum(c * self.vars[i] for i, c in zip(objective.cols, coefs)))
+        self.cp.ClearHints()
+        if start is not None:
+            for var, val in zip(self.vars, start):
+                self.cp.AddHint(var, int(round(val)))
+        solver = cp_model.CpSolver()
+        if options.time_limit:
+            solver.parameters.max_time_in_seconds = float(options.time_limit)
+        solver.parameters.relative_gap_limit = float(options.gap)
+        solver.parameters.num_workers = max(1, int(options.threads))
+        solver.parameters.random_seed = int(options.seed)
+        solver.parameters.absolute_gap_limit = max(0.0, options.abs_gap * m)
+        if solver.parameters.num_workers > 1:
+            solver.parameters.interleave_search = True  # deterministic with several workers
+        t0 = time.perf_counter()
+        code = solver.Solve(self.cp)
+        seconds = time.perf_counter() - t0
+        if code == cp_model.OPTIMAL:
+            st = "optimal"
+        elif code == cp_model.FEASIBLE:
+            st = "feasible"
+        elif code == cp_model.INFEASIBLE:
+            st = "infeasible"
+        else:
+            st = "no_solution"
+        values = None
+        obj = bound = None
+        if st in ("optimal", "feasible"):
+            values = [float(solver.Value(v)) for v in self.vars]
+            obj = sum(values[c] * v for c, v in zip(objective.cols, objective.coefs))
+            bound = obj if st == "optimal" else solver.BestObjectiveBound() / m
+        return Result(st, values, obj, bound, seconds, solver.StatusName(code))
+
+
+BACKENDS: dict[str, Backend] = {b.name: b for b in (HighsBackend(), CbcBackend(), CpSatBackend())}
+
+
+def get_backend(name: str) -> Backend:
+    key = (name or "").strip().lower()
+    if key not in BACKENDS:
+        raise UsageError(f"unknown solver {name!r}; available: {', '.join(available_backends())}")
+    backend = BACKENDS[key]
+    if not backend.available():
+        raise SolverError(f"solver {key} is not installed; available: {', '.join(available_backends())}")
+    return backend
+
+
+def available_backends() -> list[str]:
+    return [n for n, b in BACKENDS.items() if b.available()]
+
+
+__all__ = ["Backend", "Result", "SolveOptions", "Session", "BACKENDS", "get_backend", "available_backends"]

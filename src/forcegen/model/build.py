@@ -1,0 +1,390 @@
+"""Problem -> mixed-integer model of SPEC section 2.
+
+The formulation, numbered as in ``models/FORMULATION.md``:
+
+Sets: pledges p (nation n(p), capability c(p), units u_p, window W_p), tasks t
+(active periods A_t, basing locations B_t, requirements r_tc, weights w_tc),
+periods k, locations l (capacity cap_l), personnel per unit e_c.
+
+Variables (only those the data allow are created):
+  x[p,t,l,k] ∈ Z+  units of pledge p on task t at location l in period k;
+                   created only if k ∈ W_p ∩ A_t, c(p) required by t, l ∈ B_t,
+                   and no forbid/only caveat of n(p) bars (p, t, l).
+  y[n,t,k]  ∈ {0,1} nation n contributes to task t in period k
+  z[t,k]    ∈ {0,1} task t is staffed in period k (tasks with staffing rules)
+  L[n,t]    ∈ {0,1} nation n leads task t (tasks whose lead is not none)
+  v[n,t,k]  ≥ 0     the lead's required personnel, scaled (disaggregated lead share)
+
+Hard rules (one ``add_<family>`` function each; every row is named
+``family[key=value,…]``):
+  (1) supply        Σ_{t,l} x[p,t,l,k] ≤ u_p
+  (2) demand        Σ_{p,l} x[p,t,l,k] ≤ r_tc
+  (3) caveat_max_personnel  Σ_{matching} e_c·x ≤ limit
+  (4) capacity      Σ e_c·x[·,·,l,k] ≤ cap_l
+  (5a) contributes  Σ_{p∈n,c,l} x ≤ M_ntck·y[n,t,k] (per capability c), y ≤ Σ x
+  (5b) staffed      y[n,t,k] ≤ z[t,k] ≤ Σ_n y[n,t,k]
+  (5c) min_nations  Σ_n y[n,t,k] ≥ m_t·z[t,k]
+  (5d) max_share    b·P[n,t,k] ≤ a·P[t,k]            (s_t = a/b)
+  (5e) lead         Σ_n L[n,t] ≤ 1,  z[t,k] ≤ Σ_n L[n,t],  y[n,t,k] ≥ L[n,t] + z[t,k] − 1
+  (5f) lead_share   Σ_n v[n,t,k] = a·P[t,k],  v ≤ b·P[n,t,k],  v ≤ b·P̄[n,t,k]·L[n,t]
+                    (lead_min_share = a/b; only the lead's v can be positive, so the
+                    lead carries a·P[t,k]/b of the personnel — no big-M row)
+Objective levels: shortfall of priority 1..5, cost, contributions (see
+``objectives``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+
+from ..domain import PRIORITIES, Problem
+from .linear import LinearModel, Objective
+
+LEVEL_NAMES = tuple(f"shortfall_p{k}" for k in PRIORITIES) + ("cost", "contributions")
+
+
+def ratio(value: float) -> tuple[int, int]:
+    """A share as a fraction a/b of small integers (so every row has integer coefficients)."""
+    f = Fraction(value).limit_denominator(10_000)
+    return f.numerator, f.denominator
+
+
+@dataclass
+class Built:
+    """The model with maps from problem keys to its columns."""
+
+    problem: Problem
+    model: LinearModel
+    x: dict[tuple[str, str, str, int], int] = field(default_factory=dict)  # (pledge, task, loc, period)
+    y: dict[tuple[str, str, int], int] = field(default_factory=dict)  # (nation, task, period)
+    z: dict[tuple[str, int], int] = field(default_factory=dict)  # (task, period)
+    lead: dict[tuple[str, str], int] = field(default_factory=dict)  # (nation, task)
+    v: dict[tuple[str, str, int], int] = field(default_factory=dict)
+    objectives: list[Objective] = field(default_factory=list)
+    # derived groupings of x, filled by add_allocation_vars
+    x_by_pledge_period: dict[tuple[str, int], list[int]] = field(default_factory=dict)
+    x_by_task_cap_period: dict[tuple[str, str, int], list[int]] = field(default_factory=dict)
+    x_by_ntk: dict[tuple[str, str, int], list[int]] = field(default_factory=dict)
+
+    nations_by_tk: dict[tuple[str, int], list[str]] = field(default_factory=dict)  # (task, period)
+    ppu: dict[int, int] = field(default_factory=dict)  # column of x -> personnel per unit
+    cap_of: dict[int, str] = field(default_factory=dict)  # column of x -> capability
+
+
+# --------------------------------------------------------------------------
+# variables
+# --------------------------------------------------------------------------
+def add_allocation_vars(b: Built) -> None:
+    """x[p,t,l,k] for every allocation the windows, tasks, basing and caveats allow.
+
+    Upper bound min(u_p, r_tc, ⌊cap_l/e_c⌋, ⌊limit/e_c⌋ of matching max_personnel caveats).
+    """
+    pb = b.problem
+    m = b.model
+    caps_needed: dict[str, dict[str, int]] = {t.id: {} for t in pb.tasks}
+    for r in pb.requirements:
+        caps_needed[r.task][r.capability] = r.units
+    tasks_by_cap: dict[str, list[str]] = {}
+    for t in pb.tasks:
+        for c in caps_needed[t.id]:
+            tasks_by_cap.setdefault(c, []).append(t.id)
+    for p in pb.pledges:
+        if p.units <= 0:
+            continue
+        ppu = pb.personnel_per_unit(p)
+        window = set(pb.pledge_periods(p))
+        limits = [c for c in pb.caveats_of.get(p.nation, ()) if c.rule == "max_personnel"]
+        for tid in tasks_by_cap.get(p.capability, ()):
+            task = pb.task[tid]
+            periods = [k for k in pb.active_periods(task) if k in window]
+            if not periods:
+                continue
+            for loc in pb.task_locations[tid]:
+                if pb.barring_caveats(p, tid, loc):
+                    continue
+                ub = min(p.units, caps_needed[tid][p.capability])
+                cap = pb.location[loc].personnel_capacity
+                if ppu > 0:
+                    if cap is not None:
+                        ub = min(ub, cap // ppu)
+                    for c in limits:
+                        if pb.caveat_matches(c, p, tid, loc):
+                            ub = min(ub, c.limit // ppu)
+                if ub <= 0:
+                    continue
+                for k in periods:
+                    col = m.add_var(f"x[pledge={p.id},task={tid},location={loc},period={k}]", 0, ub)
+                    b.x[(p.id, tid, loc, k)] = col
+                    b.ppu[col] = ppu
+                    b.cap_of[col] = p.capability
+                    b.x_by_pledge_period.setdefault((p.id, k), []).append(col)
+                    b.x_by_task_cap_period.setdefault((tid, p.capability, k), []).append(col)
+                    b.x_by_ntk.setdefault((p.nation, tid, k), []).append(col)
+    for (n, tid, k) in sorted(b.x_by_ntk):
+        b.nations_by_tk.setdefault((tid, k), []).append(n)
+
+
+# --------------------------------------------------------------------------
+# hard rules
+# --------------------------------------------------------------------------
+def add_supply(b: Built) -> None:
+    """(1) Σ_{t,l} x[p,t,l,k] ≤ u_p for every pledge p and period k."""
+    units = {p.id: p.units for p in b.problem.pledges}
+    for (pid, k), cols in b.x_by_pledge_period.items():
+        if sum(b.model.ub[c] for c in cols) > units[pid]:
+            b.model.add_row(f"supply[pledge={pid},period={k}]", [(c, 1) for c in cols], hi=units[pid])
+
+
+def add_demand(b: Built) -> None:
+    """(2) Σ_{p,l} x[p,t,l,k] ≤ r_tc: a task never gets more units than it asks for."""
+    req = {(r.task, r.capability): r.units for r in b.problem.requirements}
+    for (tid, cap, k), cols in b.x_by_task_cap_period.items():
+        if sum(b.model.ub[c] for c in cols) > req[(tid, cap)]:
+            b.model.add_row(f"demand[task={tid},capability={cap},period={k}]", [(c, 1) for c in cols],
+                            hi=req[(tid, cap)])
+
+
+def add_caveats(b: Built) -> None:
+    """(3) max_personnel: Σ e_c·x over the nation's matching allocations ≤ limit, per period.
+
+    forbid and only are enforced by not creating the barred variables.
+    """
+    pb = b.problem
+    for cav in pb.caveats:
+        if cav.rule != "max_personnel":
+            continue
+        by_period: dict[int, list[tuple[int, float]]] = {}
+        for (pid, tid, loc, k), col in b.x.items():
+            p = pb.pledge[pid]
+            if p.nation == cav.nation and b.ppu[col] > 0 and pb.caveat_matches(cav, p, tid, loc):
+                by_period.setdefault(k, []).append((col, b.ppu[col]))
+        for k, terms in sorted(by_period.items()):
+            if sum(b.model.ub[c] * e for c, e in terms) > cav.limit:
+                b.model.add_row(f"caveat_max_personnel[nation={cav.nation},row={cav.row},period={k}]", terms,
+                                hi=cav.limit)
+
+
+def add_capacity(b: Built) -> None:
+    """(4) Σ e_c·x[·,·,l,k] ≤ cap_l for every location with a capacity and period."""
+    pb = b.problem
+    by_lk: dict[tuple[str, int], list[tuple[int, float]]] = {}
+    for (pid, tid, loc, k), col in b.x.items():
+        if b.ppu[col] > 0 and pb.location[loc].personnel_capacity is not None:
+            by_lk.setdefault((loc, k), []).append((col, b.ppu[col]))
+    for (loc, k), terms in sorted(by_lk.items()):
+        cap = pb.location[loc].personnel_capacity
+        if sum(b.model.ub[c] * e for c, e in terms) > cap:
+            b.model.add_row(f"capacity[location={loc},period={k}]", terms, hi=cap)
+
+
+def _needs_staffed(task) -> bool:
+    return task.min_nations > 1 or task.lead != "none"
+
+
+def add_contributions(b: Built) -> None:
+    """(5a) y[n,t,k] = 1 exactly when nation n has units on task t in period k.
+
+    Per capability c: Σ_{p∈n,c,l} x ≤ min(r_tc, Σ ub)·y; and y ≤ Σ_{p∈n,l} x.
+    """
+    m = b.model
+    for (n, tid, k), cols in sorted(b.x_by_ntk.items()):
+        y = m.add_var(f"y[nation={n},task={tid},period={k}]", 0, 1)
+        b.y[(n, tid, k)] = y
+        by_cap: dict[str, list[int]] = {}
+        for col in cols:
+            by_cap.setdefault(b.cap_of[col], []).append(col)
+        for cap, ccols in sorted(by_cap.items()):
+            big = sum(m.ub[c] for c in ccols)
+            m.add_row(f"contributes_link[nation={n},task={tid},capability={cap},period={k}]",
+                      [(c, 1) for c in ccols] + [(y, -big)], hi=0)
+        m.add_row(f"contributes_only_if[nation={n},task={tid},period={k}]",
+                  [(y, 1)] + [(c, -1) for c in cols], hi=0)
+
+
+def add_staffed(b: Built) -> None:
+    """(5b) y[n,t,k] ≤ z[t,k] ≤ Σ_n y[n,t,k] for tasks with a staffing rule (min_nations > 1 or a lead)."""
+    pb = b.problem
+    m = b.model
+    for (tid, k), nations in sorted(b.nations_by_tk.items()):
+        if not _needs_staffed(pb.task[tid]):
+            continue
+        z = m.add_var(f"z[task={tid},period={k}]", 0, 1)
+        b.z[(tid, k)] = z
+        for n in nations:
+            m.add_row(f"staffed_if[nation={n},task={tid},period={k}]", [(b.y[(n, tid, k)], 1), (z, -1)], hi=0)
+        m.add_row(f"staffed_only_if[task={tid},period={k}]", [(z, 1)] + [(b.y[(n, tid, k)], -1) for n in nations],
+                  hi=0)
+
+
+def add_min_nations(b: Built) -> None:
+    """(5c) Σ_n y[n,t,k] ≥ m_t·z[t,k] when min_nations m_t > 1."""
+    pb = b.problem
+    for (tid, k), z in sorted(b.z.items()):
+        mt = pb.task[tid].min_nations
+        if mt <= 1:
+            continue
+        ys = [b.y[(n, tid, k)] for n in b.nations_by_tk[(tid, k)]]
+        b.model.add_row(f"min_nations[task={tid},period={k}]", [(c, 1) for c in ys] + [(z, -mt)], lo=0)
+
+
+def _personnel_terms(b: Built, cols: list[int], scale: int = 1) -> list[tuple[int, float]]:
+    return [(c, scale * b.ppu[c]) for c in cols if b.ppu[c] > 0]
+
+
+def add_max_share(b: Built) -> None:
+    """(5d) b·P[n,t,k] ≤ a·P[t,k] for max_nation_share s_t = a/b < 1."""
+    pb = b.problem
+    for t in pb.tasks:
+        if t.max_nation_share >= 1:
+            continue
+        a, bb = ratio(t.max_nation_share)
+        for k in pb.active_periods(t):
+            nations = [(n, b.x_by_ntk[(n, t.id, k)]) for n in b.nations_by_tk.get((t.id, k), ())]
+            if not nations:
+                continue
+            all_cols = [c for _, cols in nations for c in cols]
+            for n, cols in sorted(nations):
+                if not any(b.ppu[c] for c in cols):
+                    continue
+                terms: dict[int, float] = {}
+                for c in all_cols:
+                    terms[c] = terms.get(c, 0) - a * b.ppu[c]
+                for c in cols:
+                    terms[c] = terms.get(c, 0) + bb * b.ppu[c]
+                b.model.add_row(f"max_share[nation={n},task={t.id},period={k}]", terms, hi=0)
+
+
+def add_lead(b: Built) -> None:
+    """(5e) one constant lead per staffed task, eligible, contributing in every staffed period.
+
+    Σ_n L[n,t] ≤ 1;  z[t,k] ≤ Σ_n L[n,t];  L[n,t] + z[t,k] − y[n,t,k] ≤ 1.
+    A task with no eligible nation can never be staffed (z fixed to 0).
+    """
+    pb = b.problem
+    m = b.model
+    for t in pb.tasks:
+        if t.lead == "none":
+            continue
+        zs = {k: b.z[(t.id, k)] for k in pb.active_periods(t) if (t.id, k) in b.z}
+        if not zs:
+            continue
+        eligible = sorted({n for k in zs for n in b.nations_by_tk[(t.id, k)]
+                           if t.lead == "any" or pb.nation[n].european})
+        for n in eligible:
+            b.lead[(n, t.id)] = m.add_var(f"lead[nation={n},task={t.id}]", 0, 1)
+        if not eligible:
+            for k, z in zs.items():
+                m.ub[z] = 0.0
+            continue
+        m.add_row(f"lead_one[task={t.id}]", [(b.lead[(n, t.id)], 1) for n in eligible], hi=1)
+        for k, z in sorted(zs.items()):
+            m.add_row(f"lead_needed[task={t.id},period={k}]",
+                      [(z, 1)] + [(b.lead[(n, t.id)], -1) for n in eligible], hi=0)
+            for n in eligible:
+                y = b.y.get((n, t.id, k))
+                terms = [(b.lead[(n, t.id)], 1), (z, 1)] + ([(y, -1)] if y is not None else [])
+                m.add_row(f"lead_contributes[nation={n},task={t.id},period={k}]", terms, hi=1)
+
+
+def add_lead_share(b: Built) -> None:
+    """(5f) the lead supplies ≥ lead_min_share = a/b of the task's personnel in each period.
+
+    Disaggregated: Σ_n v[n,t,k] = a·P[t,k];  v[n,t,k] ≤ b·P[n,t,k];
+    v[n,t,k] ≤ b·P̄[n,t,k]·L[n,t], with P̄ the most personnel n can put on t in k.
+    """
+    pb = b.problem
+    m = b.model
+    share = pb.scenario.lead_min_share
+    if share <= 0:
+        return
+    a, bb = ratio(share)
+    for t in pb.tasks:
+        if t.lead == "none":
+            continue
+        for k in pb.active_periods(t):
+            if (t.id, k) not in b.z:
+                continue
+            groups = {n: b.x_by_ntk[(n, t.id, k)] for n in b.nations_by_tk[(t.id, k)]}
+            all_terms = [(c, b.ppu[c]) for cols in groups.values() for c in cols if b.ppu[c] > 0]
+            if not all_terms:
+                continue
+            total_req = sum(r.units * pb.capability[r.capability].personnel_per_unit
+                            for r in pb.task_requirements[t.id])
+            vs = []
+            for n, cols in sorted(groups.items()):
+                if (n, t.id) not in b.lead:
+                    continue
+                own = [(c, b.ppu[c]) for c in cols if b.ppu[c] > 0]
+                if not own:
+                    continue
+                pbar = min(sum(m.ub[c] * e for c, e in own), total_req)
+                v = m.add_var(f"v[nation={n},task={t.id},period={k}]", 0, bb * pbar, integer=False)
+                b.v[(n, t.id, k)] = v
+                vs.append(v)
+                m.add_row(f"lead_share_own[nation={n},task={t.id},period={k}]",
+                          [(v, 1)] + [(c, -bb * e) for c, e in own], hi=0)
+                m.add_row(f"lead_share_if_lead[nation={n},task={t.id},period={k}]",
+                          [(v, 1), (b.lead[(n, t.id)], -bb * pbar)], hi=0)
+            m.add_row(f"lead_share[task={t.id},period={k}]",
+                      [(v, 1) for v in vs] + [(c, -a * e) for c, e in all_terms], lo=0, hi=0)
+
+
+RULE_FAMILIES = (
+    add_supply,
+    add_demand,
+    add_caveats,
+    add_capacity,
+    add_contributions,
+    add_staffed,
+    add_min_nations,
+    add_max_share,
+    add_lead,
+    add_lead_share,
+)
+
+
+# --------------------------------------------------------------------------
+# objective levels
+# --------------------------------------------------------------------------
+def objectives(b: Built) -> list[Objective]:
+    """The seven lexicographic levels of SPEC section 2, each to be minimized.
+
+    shortfall_pk = Σ_{t: prio k} Σ_c Σ_{k∈A_t} w_tc·(r_tc − Σ x) = const − Σ w_tc·x
+    (rule 2 keeps Σ x ≤ r_tc, so the shortfall is exactly r − Σ x);
+    cost = Σ cost_p·x;  contributions = Σ y.
+    """
+    pb = b.problem
+    out = []
+    for prio in PRIORITIES:
+        const = 0.0
+        terms: dict[int, float] = {}
+        for t in pb.tasks:
+            if t.priority != prio:
+                continue
+            periods = pb.active_periods(t)
+            for r in pb.task_requirements[t.id]:
+                const += r.weight * r.units * len(periods)
+                for k in periods:
+                    for c in b.x_by_task_cap_period.get((t.id, r.capability, k), ()):
+                        terms[c] = terms.get(c, 0) - r.weight
+        out.append(Objective(f"shortfall_p{prio}", list(terms), list(terms.values()), const))
+    cost_terms = []
+    for (pid, tid, loc, k), col in b.x.items():
+        cpu = pb.pledge[pid].cost_per_unit
+        if cpu:
+            cost_terms.append((col, cpu))
+    out.append(Objective("cost", [c for c, _ in cost_terms], [v for _, v in cost_terms]))
+    ys = sorted(b.y.values())
+    out.append(Objective("contributions", ys, [1.0] * len(ys)))
+    return out
+
+
+def build(problem: Problem) -> Built:
+    """Build the model: variables, then one ``add_<family>`` per hard rule, then the levels."""
+    b = Built(problem, LinearModel())
+    add_allocation_vars(b)
+    for family in RULE_FAMILIES:
+        family(b)
+    b.objectives = objectives(b)
+    return b

@@ -1,0 +1,601 @@
+"""``forcegen verify``: re-check a plan workbook, possibly edited by hand.
+
+An independent checker: it reads the plan's Allocations rows as they stand in
+the workbook and re-derives every hard rule of SPEC section 2 from the input's
+plain data (it imports nothing from ``model/`` or ``report.py`` and uses none of
+the domain helpers that the model relies on, so a bug there is not repeated
+here). It then recomputes the objective figures (shortfall by priority, cost,
+contributions) and compares them with the plan's Summary sheet.
+
+Each problem found is a ``Violation`` naming the sheet and row(s); a plan is
+``ok`` when there is none.
+"""
+
+from __future__ import annotations
+
+import math
+import zipfile
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .domain import Problem
+from .errors import InputError, Issue
+
+#: tolerance on share comparisons (max_nation_share, lead_min_share)
+SHARE_TOL = 1e-9
+#: tolerance when comparing a stated figure with the recomputed one
+REL_TOL = 1e-6
+ABS_TOL = 1e-6
+
+ALLOCATION_COLUMNS = ("period", "task", "location", "country", "nation", "capability", "pledge", "units",
+                      "personnel", "cost")
+#: without these a row cannot be placed; a plan whose header lacks one is not a plan workbook
+ESSENTIAL_COLUMNS = ("period", "task", "location", "pledge", "units")
+#: these are derived from the others; a missing one is reported, not fatal
+DERIVED_COLUMNS = ("country", "nation", "capability", "personnel", "cost")
+
+SHORTFALL_FIGURES = tuple(f"shortfall_p{k}" for k in (1, 2, 3, 4, 5))
+FIGURES = SHORTFALL_FIGURES + ("total_cost", "contributions")
+OPTIONAL_FIGURES = frozenset({"contributions"})
+
+#: what a Tasks sheet lead cell may hold to say "no lead"
+NO_LEAD = frozenset({"", "-", "—", "–", "none", "n/a"})
+
+RULE_FORM = "well-formed"
+RULE_SUPPLY = "rule 1 supply"
+RULE_TASKS = "rule 2 tasks"
+RULE_CAVEATS = "rule 3 caveats"
+RULE_CAPACITY = "rule 4 capacity"
+RULE_STAFFING = "rule 5 staffing"
+RULE_SUMMARY = "summary"
+
+_SHEET_ORDER = {"Allocations": 0, "Tasks": 1, "Summary": 2}
+_RULE_ORDER = {r: i for i, r in enumerate(
+    (RULE_FORM, RULE_SUPPLY, RULE_TASKS, RULE_CAVEATS, RULE_CAPACITY, RULE_STAFFING, RULE_SUMMARY))}
+
+
+@dataclass(frozen=True)
+class Violation:
+    """One broken rule or mismatch, located by sheet and spreadsheet row (1 = header)."""
+
+    sheet: str
+    row: int | None
+    rule: str
+    message: str
+    file: str = ""
+    rows: tuple[int, ...] = ()  # every row involved when a sum over several rows breaks a rule
+
+    def __str__(self) -> str:
+        place = self.sheet
+        if len(self.rows) > 1:
+            place += " rows " + ", ".join(str(r) for r in self.rows)
+        elif self.row is not None:
+            place += f" row {self.row}"
+        parts = ([self.file] if self.file else []) + [place, self.rule, self.message]
+        return ": ".join(parts)
+
+
+@dataclass
+class Verification:
+    """The outcome of ``verify_plan``."""
+
+    file: str
+    violations: list[Violation] = field(default_factory=list)
+    recomputed: dict[str, float] = field(default_factory=dict)  # figures recomputed from the Allocations
+    stated: dict[str, object] = field(default_factory=dict)  # the same figures as the Summary states them
+    allocation_rows: int = 0  # non-blank Allocations rows read
+
+    @property
+    def ok(self) -> bool:
+        return not self.violations
+
+
+# --------------------------------------------------------------------------------------------
+# cell parsing
+
+
+def _blank(value: object) -> bool:
+    return value is None or (isinstance(value, str) and value.strip() == "")
+
+
+def _text(value: object) -> str | None:
+    """An id or text cell as text (a number as its text: 1 -> "1"); None when blank."""
+    if _blank(value):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip()
+
+
+def _number(value: object) -> float | None:
+    if _blank(value) or isinstance(value, bool):
+        return None
+    if isinstance(value, (int, float)):
+        number = float(value)
+    else:
+        try:
+            number = float(str(value).strip())
+        except ValueError:
+            return None
+    return number if math.isfinite(number) else None
+
+
+def _whole(value: object) -> int | None:
+    number = _number(value)
+    if number is None or not number.is_integer():
+        return None
+    return int(number)
+
+
+def _close(a: float, b: float) -> bool:
+    return abs(a - b) <= max(ABS_TOL, REL_TOL * max(abs(a), abs(b)))
+
+
+def _fmt(x: float) -> str:
+    """A figure for a message: whole numbers without decimals, others to 6 significant digits."""
+    if float(x).is_integer():
+        return str(int(x))
+    return f"{x:.6g}"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.1f}%"
+
+
+# --------------------------------------------------------------------------------------------
+# reading the plan workbook
+
+
+def _read_sheet(ws, wanted: tuple[str, ...], stop_at_blank: bool = False
+                ) -> tuple[dict[str, int], list[tuple[int, dict[str, object]]]]:
+    """Header positions of the wanted columns and the rows below (row number, values).
+
+    Blank rows are skipped, or end the table when ``stop_at_blank``.
+    """
+    # size rows by their own cells, not by the sheet's <dimension> claim (which may say XFD1048576)
+    reset = getattr(ws, "reset_dimensions", None)
+    if reset is not None:
+        reset()
+    rows = ws.iter_rows(values_only=True)
+    header = next(rows, ()) or ()
+    columns: dict[str, int] = {}
+    for i, value in enumerate(header):
+        if _blank(value):
+            continue
+        key = str(value).strip().lower()
+        if key in wanted and key not in columns:
+            columns[key] = i
+    out = []
+    for row_no, values in enumerate(rows, start=2):
+        record = {k: (values[i] if i < len(values) else None) for k, i in columns.items()} if values else {}
+        if all(_blank(v) for v in record.values()):
+            if stop_at_blank:
+                break
+            continue
+        out.append((row_no, record))
+    return columns, out
+
+
+@dataclass
+class _PlanSheets:
+    alloc_columns: dict[str, int]
+    alloc_rows: list[tuple[int, dict[str, object]]]
+    summary: dict[str, tuple[int, object]]  # parameter -> (row, value)
+    tasks: dict[str, tuple[int, str | None]] | None  # task -> (row, stated lead); None: no Tasks sheet/lead column
+
+
+def _load(plan_path: str | Path) -> _PlanSheets:
+    name = str(plan_path)
+    path = Path(plan_path)
+
+    def refuse(msg: str, sheet: str | None = None) -> InputError:
+        return InputError([Issue(name, sheet, None, None, msg)])
+
+    if not path.is_file():
+        raise refuse("file not found" if not path.exists() else "not a file")
+    with open(path, "rb") as f:
+        head = f.read(4)
+    if not head.startswith(b"PK"):
+        raise refuse("not an .xlsx workbook; a plan workbook is the .xlsx file that `forcegen plan` writes")
+    try:
+        with zipfile.ZipFile(path) as zf:
+            if "xl/workbook.xml" not in zf.namelist():
+                raise refuse("not an .xlsx workbook: the zip archive holds no Excel workbook")
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise refuse(f"not an .xlsx workbook: damaged zip archive ({exc})") from None
+
+    from .workbook.read import check_archive  # the same refusal of hostile files (zip bombs) as the input reader
+
+    try:
+        issues = check_archive(path)
+    except Exception as exc:  # a refusal that failed to build its message is still a refusal
+        raise refuse(f"refused: not a safe, readable .xlsx workbook ({type(exc).__name__})") from None
+    if issues:
+        raise InputError(issues)
+    import openpyxl
+    from openpyxl.xml import DEFUSEDXML
+
+    if not DEFUSEDXML:  # pragma: no cover - defusedxml is a hard dependency
+        raise refuse("defusedxml is not installed; refusing to parse XML unsafely")
+    try:
+        wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    except Exception as exc:  # any parse failure is a refusal, never a traceback
+        raise refuse(f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
+    try:
+        by_lower = {title.strip().lower(): title for title in wb.sheetnames}
+        missing = [s for s in ("Allocations", "Summary") if s.lower() not in by_lower]
+        if missing:
+            raise refuse(f"not a plan workbook: no {' and no '.join(missing)} sheet")
+
+        alloc_columns, alloc_rows = _read_sheet(wb[by_lower["allocations"]], ALLOCATION_COLUMNS)
+        absent = [c for c in ESSENTIAL_COLUMNS if c not in alloc_columns]
+        if absent:
+            raise InputError([Issue(name, "Allocations", 1, None,
+                                    f"not a plan workbook: the header row has no {', '.join(absent)} column"
+                                    f"{'s' if len(absent) > 1 else ''}")])
+
+        sum_columns, sum_rows = _read_sheet(wb[by_lower["summary"]], ("parameter", "value"), stop_at_blank=True)
+        absent = [c for c in ("parameter", "value") if c not in sum_columns]
+        if absent:
+            raise InputError([Issue(name, "Summary", 1, None,
+                                    f"not a plan workbook: the header row has no {' and no '.join(absent)} column")])
+        summary: dict[str, tuple[int, object]] = {}
+        for row_no, values in sum_rows:  # a second table (the solve log) may follow after a blank row
+            key = _text(values.get("parameter"))
+            if key is not None:
+                summary.setdefault(key.lower(), (row_no, values.get("value")))
+
+        tasks = None
+        if "tasks" in by_lower:
+            task_columns, task_rows = _read_sheet(wb[by_lower["tasks"]], ("task", "lead"))
+            if "task" in task_columns and "lead" in task_columns:
+                tasks = {}
+                for row_no, values in task_rows:
+                    tid = _text(values.get("task"))
+                    if tid is None or tid in tasks:
+                        continue
+                    lead = _text(values.get("lead"))
+                    if lead is not None and lead.lower() in NO_LEAD:
+                        lead = None
+                    tasks[tid] = (row_no, lead)
+    finally:
+        wb.close()
+    return _PlanSheets(alloc_columns, alloc_rows, summary, tasks)
+
+
+# --------------------------------------------------------------------------------------------
+# the checks
+
+
+@dataclass(frozen=True)
+class _Row:
+    row: int
+    period: int
+    task: str
+    location: str
+    pledge: str
+    nation: str
+    capability: str
+    units: int
+    personnel: int  # units × personnel_per_unit, from the input
+    cost: float  # units × cost_per_unit, from the input
+
+
+def verify_plan(problem: Problem, plan_path: str | Path) -> Verification:
+    """Re-check a plan workbook against ``problem``: every hard rule, and the Summary's figures.
+
+    Raises ``InputError`` when the file is not a readable xlsx or lacks the
+    Allocations or Summary sheet (or their key columns).
+    """
+    file = str(plan_path)
+    sheets = _load(plan_path)
+    result = Verification(file=file)
+    out = result.violations
+
+    def flag(sheet: str, rows, rule: str, message: str) -> None:
+        rows = tuple(sorted(set(rows)))
+        out.append(Violation(sheet, rows[0] if rows else None, rule, message, file=file, rows=rows))
+
+    horizon = problem.scenario.horizon
+
+    # ---- each row well-formed ------------------------------------------------------------
+    for col in DERIVED_COLUMNS:
+        if col not in sheets.alloc_columns:
+            flag("Allocations", [1], RULE_FORM, f"the header row has no {col} column")
+    good: list[_Row] = []
+    for row_no, values in sheets.alloc_rows:  # blank rows already skipped
+        result.allocation_rows += 1
+        bad = False
+
+        def wrong(message: str) -> None:
+            nonlocal bad
+            bad = True
+            flag("Allocations", [row_no], RULE_FORM, message)
+
+        period = _whole(values.get("period"))
+        if period is None:
+            wrong(f"period {values.get('period')!r} is not a whole number" if not _blank(values.get("period"))
+                  else "period is blank")
+        elif not 1 <= period <= horizon:
+            wrong(f"period {period} is outside 1..{horizon}")
+        ids = {}
+        for col, lookup in (("task", problem.task), ("location", problem.location), ("pledge", problem.pledge)):
+            ident = _text(values.get(col))
+            ids[col] = ident
+            if ident is None:
+                wrong(f"{col} is blank")
+            elif ident not in lookup:
+                wrong(f"unknown {col} {ident}")
+        raw_units = values.get("units")
+        units = _whole(raw_units)
+        if units is None or units < 1:
+            wrong("units is blank" if _blank(raw_units)
+                  else f"units {raw_units!r} is not a whole number ≥ 1 (delete the row to remove an allocation)")
+
+        # columns derived from the pledge and location, checked when those are known
+        pledge = problem.pledge.get(ids["pledge"] or "")
+        location = problem.location.get(ids["location"] or "")
+        if pledge is not None:
+            for col, expected in (("nation", pledge.nation), ("capability", pledge.capability)):
+                if col in sheets.alloc_columns:
+                    stated = _text(values.get(col))
+                    if stated != expected:
+                        flag("Allocations", [row_no], RULE_FORM,
+                             f"{col} {stated if stated is not None else '(blank)'} does not match pledge "
+                             f"{pledge.id}, whose {col} is {expected}")
+        if location is not None and "country" in sheets.alloc_columns:
+            stated = _text(values.get("country"))
+            if stated is None or stated.upper() != location.country.upper():
+                flag("Allocations", [row_no], RULE_FORM,
+                     f"country {stated if stated is not None else '(blank)'} does not match location "
+                     f"{location.id}, which is in {location.country}")
+        if pledge is not None and units is not None and units >= 1:
+            ppu = problem.capability[pledge.capability].personnel_per_unit
+            for col, expected, how in (
+                ("personnel", units * ppu, f"{units} × {ppu} personnel per unit"),
+                ("cost", units * pledge.cost_per_unit, f"{units} × cost per unit {_fmt(pledge.cost_per_unit)}"),
+            ):
+                if col not in sheets.alloc_columns:
+                    continue
+                raw = values.get(col)
+                stated_n = _number(raw)
+                if stated_n is None or not _close(stated_n, expected):
+                    shown = "(blank)" if _blank(raw) else repr(raw) if stated_n is None else _fmt(stated_n)
+                    flag("Allocations", [row_no], RULE_FORM, f"{col} {shown} should be {_fmt(expected)} ({how})")
+        if bad:
+            continue  # cannot be placed: left out of the rule checks and the figures
+        ppu = problem.capability[pledge.capability].personnel_per_unit
+        good.append(_Row(row_no, period, ids["task"], ids["location"], pledge.id, pledge.nation,
+                         pledge.capability, units, units * ppu, units * pledge.cost_per_unit))
+
+    _check_rules(problem, good, sheets, flag)
+    _check_figures(problem, good, sheets, result, flag)
+
+    out.sort(key=lambda v: (_SHEET_ORDER.get(v.sheet, 9), v.row or 0, _RULE_ORDER.get(v.rule, 99)))
+    return result
+
+
+def _active(problem: Problem, task, period: int) -> str | None:
+    """Why ``task`` is not active in ``period`` (SPEC rule 2), or None when it is."""
+    if not task.active:
+        return "its active column is no"
+    if task.requires_ceasefire and not problem.scenario.ceasefire:
+        return "it requires a ceasefire and Scenario ceasefire is no"
+    if not task.start_period <= period <= task.end_period:
+        return f"it runs in periods {task.start_period}..{task.end_period}"
+    return None
+
+
+def _matches(problem: Problem, caveat, row: _Row) -> bool:
+    """Whether an allocation matches every filter a caveat sets (SPEC rule 3)."""
+    cap = problem.capability[row.capability]
+    task = problem.task[row.task]
+    country = problem.location[row.location].country
+    return all((
+        caveat.country is None or caveat.country == country,
+        caveat.domain is None or caveat.domain == cap.domain,
+        caveat.capability is None or caveat.capability == cap.id,
+        caveat.pillar is None or caveat.pillar == task.pillar,
+        caveat.task is None or caveat.task == task.id,
+    ))
+
+
+def _caveat_text(caveat) -> str:
+    filters = [f"{k}={getattr(caveat, k)}" for k in ("country", "domain", "capability", "pillar", "task")
+               if getattr(caveat, k) is not None]
+    limit = f" ≤ {caveat.limit}" if caveat.rule == "max_personnel" else ""
+    where = f" (Caveats row {caveat.row})" if caveat.row is not None else ""
+    return f"{caveat.nation} {caveat.rule}{limit} [{', '.join(filters) or 'any'}]{where}"
+
+
+def _check_rules(problem: Problem, rows: list[_Row], sheets: _PlanSheets, flag) -> None:
+    sc = problem.scenario
+    caveats_by_nation: dict[str, list] = defaultdict(list)
+    for c in problem.caveats:
+        caveats_by_nation[c.nation].append(c)
+    required = {(r.task, r.capability): r.units for r in problem.requirements}
+    basing: dict[str, list[str]] = defaultdict(list)
+    for b in problem.basing:
+        basing[b.task].append(b.location)
+
+    supply: dict[tuple[str, int], list[_Row]] = defaultdict(list)
+    demand: dict[tuple[str, str, int], list[_Row]] = defaultdict(list)
+    capped: dict[tuple[int, int], list[_Row]] = defaultdict(list)  # (caveat index, period)
+    at_location: dict[tuple[str, int], list[_Row]] = defaultdict(list)
+    on_task: dict[tuple[str, int], list[_Row]] = defaultdict(list)
+
+    for r in rows:
+        pledge = problem.pledge[r.pledge]
+        task = problem.task[r.task]
+        where = f"pledge {r.pledge} on task {r.task} at {r.location} in period {r.period}"
+        # rule 1, per row
+        if not pledge.from_period <= r.period <= pledge.to_period:
+            flag("Allocations", [r.row], RULE_SUPPLY,
+                 f"pledge {r.pledge} is allocated in period {r.period}, outside its window "
+                 f"{pledge.from_period}..{pledge.to_period}")
+        if pledge.status == "conditional" and not sc.include_conditional:
+            flag("Allocations", [r.row], RULE_SUPPLY,
+                 f"pledge {r.pledge} is conditional and Scenario include_conditional is no")
+        # rule 2, per row
+        why = _active(problem, task, r.period)
+        if why is not None:
+            flag("Allocations", [r.row], RULE_TASKS, f"task {r.task} is not active in period {r.period}: {why}")
+        if r.location not in basing.get(r.task, ()):
+            flag("Allocations", [r.row], RULE_TASKS,
+                 f"location {r.location} is not a basing location of task {r.task} "
+                 f"(allowed: {', '.join(basing.get(r.task, ())) or 'none'})")
+        if (r.task, r.capability) not in required:
+            flag("Allocations", [r.row], RULE_TASKS,
+                 f"capability {r.capability} (pledge {r.pledge}) is not required by task {r.task}")
+        # rule 3, per row
+        mine = caveats_by_nation.get(r.nation, [])
+        for c in mine:
+            if c.rule == "forbid" and _matches(problem, c, r):
+                flag("Allocations", [r.row], RULE_CAVEATS, f"caveat {_caveat_text(c)} forbids {where}")
+        only = [c for c in mine if c.rule == "only"]
+        if only and not any(_matches(problem, c, r) for c in only):
+            flag("Allocations", [r.row], RULE_CAVEATS,
+                 f"{where} matches none of {r.nation}'s only caveats: "
+                 + "; ".join(_caveat_text(c) for c in only))
+        for i, c in enumerate(problem.caveats):
+            if c.nation == r.nation and c.rule == "max_personnel" and _matches(problem, c, r):
+                capped[(i, r.period)].append(r)
+        supply[(r.pledge, r.period)].append(r)
+        demand[(r.task, r.capability, r.period)].append(r)
+        at_location[(r.location, r.period)].append(r)
+        on_task[(r.task, r.period)].append(r)
+
+    def rows_of(group: list[_Row]) -> list[int]:
+        return [r.row for r in group]
+
+    # rule 1: supply per (pledge, period)
+    for (pid, period), group in supply.items():
+        total = sum(r.units for r in group)
+        if total > problem.pledge[pid].units:
+            flag("Allocations", rows_of(group), RULE_SUPPLY,
+                 f"pledge {pid} allocates {total} units in period {period}, pledged {problem.pledge[pid].units}")
+    # rule 2: requirement per (task, capability, period)
+    for (tid, cap, period), group in demand.items():
+        need = required.get((tid, cap))
+        total = sum(r.units for r in group)
+        if need is not None and total > need:
+            flag("Allocations", rows_of(group), RULE_TASKS,
+                 f"task {tid} gets {total} units of {cap} in period {period}, requires {need}")
+    # rule 3: max_personnel per (caveat, period)
+    for (i, period), group in capped.items():
+        c = problem.caveats[i]
+        total = sum(r.personnel for r in group)
+        if c.limit is not None and total > c.limit:
+            flag("Allocations", rows_of(group), RULE_CAVEATS,
+                 f"caveat {_caveat_text(c)}: {total} personnel of {c.nation} match it in period {period}, "
+                 f"limit {c.limit}")
+    # rule 4: capacity per (location, period)
+    for (lid, period), group in at_location.items():
+        cap = problem.location[lid].personnel_capacity
+        total = sum(r.personnel for r in group)
+        if cap is not None and total > cap:
+            flag("Allocations", rows_of(group), RULE_CAPACITY,
+                 f"location {lid} holds {total} personnel in period {period}, capacity {cap}")
+    # rule 5: staffing per (task, period)
+    staffed: dict[str, dict[int, dict[str, int]]] = defaultdict(dict)  # task -> period -> nation -> personnel
+    for (tid, period), group in on_task.items():
+        task = problem.task[tid]
+        by_nation: dict[str, int] = defaultdict(int)
+        units = 0
+        for r in group:
+            by_nation[r.nation] += r.personnel
+            units += r.units
+        if units <= 0:
+            continue
+        staffed[tid][period] = dict(by_nation)
+        if len(by_nation) < task.min_nations:
+            flag("Allocations", rows_of(group), RULE_STAFFING,
+                 f"task {tid} has {len(by_nation)} contributing nation{'s' if len(by_nation) != 1 else ''} "
+                 f"in period {period}, needs at least {task.min_nations}")
+        total = sum(by_nation.values())
+        if total > 0:
+            for nation, pers in sorted(by_nation.items()):
+                if pers / total > task.max_nation_share + SHARE_TOL:
+                    flag("Allocations", [r.row for r in group if r.nation == nation], RULE_STAFFING,
+                         f"nation {nation} supplies {_pct(pers / total)} of task {tid}'s personnel in period "
+                         f"{period} ({pers} of {total}), max {_pct(task.max_nation_share)}")
+    for tid in sorted(staffed):
+        task = problem.task[tid]
+        if task.lead not in ("european", "any"):
+            continue
+        task_rows = [r.row for (t, _), group in on_task.items() if t == tid for r in group]
+        stated_row, stated = (sheets.tasks or {}).get(tid, (None, None))
+        if stated is not None:
+            _check_stated_lead(problem, task, stated, stated_row, staffed[tid], flag)
+        elif not any(not _lead_problems(problem, task, n.id, staffed[tid]) for n in problem.nations):
+            sheet, where = ("Tasks", [stated_row]) if stated_row is not None else ("Allocations", task_rows)
+            kind = "a European nation" if task.lead == "european" else "a nation"
+            periods = ", ".join(str(p) for p in sorted(staffed[tid]))
+            flag(sheet, where, RULE_STAFFING,
+                 f"task {tid} needs a lead ({task.lead}) but no lead is stated and no nation qualifies: "
+                 f"{kind} contributing in every staffed period ({periods}) with at least "
+                 f"{_pct(sc.lead_min_share)} of the task's personnel in each")
+
+
+def _lead_problems(problem: Problem, task, nation: str, periods: dict[int, dict[str, int]]) -> list[str]:
+    """Why ``nation`` cannot lead ``task`` given its staffed periods (SPEC rule 5); empty if it can."""
+    n = problem.nation.get(nation)
+    if n is None:
+        return [f"lead {nation} of task {task.id} is not a known nation"]
+    out = []
+    if task.lead == "european" and not n.european:
+        out.append(f"lead {nation} of task {task.id} is not European (the task's lead is european)")
+    share = problem.scenario.lead_min_share
+    for period in sorted(periods):
+        by_nation = periods[period]
+        if nation not in by_nation:
+            out.append(f"lead {nation} of task {task.id} does not contribute in period {period}, "
+                       "where the task is staffed")
+            continue
+        total = sum(by_nation.values())
+        if total > 0 and by_nation[nation] / total < share - SHARE_TOL:
+            out.append(f"lead {nation} supplies {_pct(by_nation[nation] / total)} of task {task.id}'s personnel "
+                       f"in period {period} ({by_nation[nation]} of {total}), needs at least {_pct(share)}")
+    return out
+
+
+def _check_stated_lead(problem: Problem, task, lead: str, row: int | None, periods, flag) -> None:
+    for message in _lead_problems(problem, task, lead, periods):
+        flag("Tasks", [row] if row is not None else [], RULE_STAFFING, message)
+
+
+def _check_figures(problem: Problem, rows: list[_Row], sheets: _PlanSheets, result: Verification, flag) -> None:
+    """Recompute the objective figures from the placed rows and compare them with the Summary."""
+    allocated: dict[tuple[str, str, int], int] = defaultdict(int)
+    for r in rows:
+        allocated[(r.task, r.capability, r.period)] += r.units
+    shortfall = {k: 0.0 for k in SHORTFALL_FIGURES}
+    for req in problem.requirements:
+        task = problem.task[req.task]
+        key = f"shortfall_p{task.priority}"
+        if key not in shortfall:
+            continue
+        for period in range(1, problem.scenario.horizon + 1):
+            if _active(problem, task, period) is None:
+                missing = req.units - allocated.get((req.task, req.capability, period), 0)
+                if missing > 0:
+                    shortfall[key] += req.weight * missing
+    result.recomputed.update(shortfall)
+    result.recomputed["total_cost"] = float(sum(r.cost for r in rows))
+    result.recomputed["contributions"] = float(len({(r.nation, r.task, r.period) for r in rows}))
+
+    for key in FIGURES:
+        if key not in sheets.summary:
+            if key not in OPTIONAL_FIGURES:
+                flag("Summary", [], RULE_SUMMARY, f"no {key} row; recomputed {_fmt(result.recomputed[key])}")
+            continue
+        row, raw = sheets.summary[key]
+        stated = _number(raw)
+        result.stated[key] = stated if stated is not None else raw
+        want = result.recomputed[key]
+        if stated is None:
+            shown = "blank" if _blank(raw) else f"{raw!r}, not a number"
+            flag("Summary", [row], RULE_SUMMARY, f"{key} is {shown}; recomputed {_fmt(want)}")
+        elif not _close(stated, want):
+            flag("Summary", [row], RULE_SUMMARY, f"{key} states {_fmt(stated)}, recomputed {_fmt(want)}")
