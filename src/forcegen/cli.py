@@ -123,5 +123,138 @@ def verify(input: Path, plan: Path) -> None:
     sys.exit(1)
 
 
+solver_options = [
+    click.option("--solver", default="highs", show_default=True,
+                 help="MIP solver: highs (HiGHS via highspy), cbc (CBC via PuLP) or cpsat (OR-Tools CP-SAT)."),
+    click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
+                 help="Seconds for the whole solve (all levels); the best plan found so far is kept."),
+    click.option("--gap", type=click.FloatRange(min=0, max=1), default=0.0, show_default=True,
+                 help="Relative optimality gap accepted at each level."),
+    click.option("--threads", type=click.IntRange(min=1), default=None,
+                 help="Solver threads (default: 1 for highs and cbc, 2 for cpsat)."),
+    click.option("--seed", type=int, default=0, show_default=True, help="Solver random seed (fixed for determinism)."),
+]
+
+
+def add_options(options):
+    def decorator(fn):
+        for option in reversed(options):
+            fn = option(fn)
+        return fn
+
+    return decorator
+
+
+def plan_options(solver: str, time_limit, gap, threads, seed):
+    from .model.backends import get_backend
+    from .model.solve import PlanOptions
+
+    backend = get_backend(solver)
+    if threads is None:
+        threads = 2 if backend.name == "cpsat" else 1
+    return PlanOptions(solver=backend.name, time_limit=time_limit, gap=gap, threads=threads, seed=seed)
+
+
+class Progress:
+    """Shows the pipeline's phases and each solved level on stderr."""
+
+    def __init__(self, quiet: bool = False):
+        from rich.console import Console
+
+        self.console = Console(stderr=True, highlight=False)
+        self.quiet = quiet
+        self.status = None
+
+    def __call__(self, kind: str, data: dict) -> None:
+        if self.quiet:
+            return
+        c = self.console
+        if kind == "phase":
+            detail = f" {data['detail']}" if data.get("detail") else ""
+            c.print(f"[bold]{data['name']}[/]{detail}")
+        elif kind == "build_done":
+            c.print(f"  model: {data['variables']:,} variables, {data['rows']:,} rows "
+                    f"({data['seconds']:.2f} s)")
+        elif kind == "level_start":
+            self._stop()
+            if c.is_terminal:
+                self.status = c.status(f"solve level {data['index']} of {data['of']}: {data['name']} …")
+                self.status.start()
+        elif kind == "level_done":
+            self._stop()
+            lv = data["level"]
+            bound = "" if lv.bound is None else f", bound {lv.bound:,.6g}"
+            gap = "" if lv.gap is None else f", gap {lv.gap:.2%}"
+            colour = "green" if lv.status == "optimal" else "yellow"
+            c.print(f"  solve level {data['index']} of {data['of']}: {lv.name:<14} [{colour}]{lv.status}[/] "
+                    f"{lv.value:,.6g}{bound}{gap} ({lv.seconds:.1f} s)")
+
+    def _stop(self):
+        if self.status is not None:
+            self.status.stop()
+            self.status = None
+
+
+def _print_summary(run) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    rep, pb = run.report, run.problem
+    console = Console(highlight=False)
+    prio = {t.id: t.priority for t in pb.tasks}
+    cov = rep.coverage.assign(priority=rep.coverage["task"].map(prio))
+    table = Table(title="Coverage by priority")
+    for col in ("priority", "required", "covered", "coverage", "shortfall (weighted)"):
+        table.add_column(col, justify="right")
+    for k in range(1, 6):
+        part = cov[cov["priority"] == k]
+        if part.empty:
+            continue
+        req, alloc = int(part["required"].sum()), int(part["allocated"].sum())
+        table.add_row(str(k), f"{req:,}", f"{alloc:,}", f"{100 * alloc / req:.1f}%" if req else "-",
+                      f"{rep.value(f'shortfall_p{k}'):,.6g}")
+    console.print(table)
+    info = run.plan.info
+    console.print(f"status [bold]{info.status}[/] (solver {info.solver}, {info.runtime_s:.1f} s"
+                  + (f", gap {info.gap:.2%}" if info.gap else "") + ")")
+    console.print(f"total cost {rep.value('total_cost'):,.0f} thousand {pb.scenario.currency}; "
+                  f"coverage {rep.value('coverage_pct'):.1f}%; {len(rep.shortfalls)} shortfall line(s)")
+    for _, row in rep.shortfalls.head(10).iterrows():
+        console.print(f"  - {row['task']} / {row['capability']} periods {row['periods']}: "
+                      f"{row['units_missing']} unit-periods missing — {row['reason']}")
+    if len(rep.shortfalls) > 10:
+        console.print(f"  … {len(rep.shortfalls) - 10} more on the Shortfalls sheet")
+    if run.output is not None:
+        console.print(f"wrote {run.output}")
+
+
+@cli.command()
+@click.argument("input", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Plan workbook to write [default: outputs/plan-<input stem>.xlsx].")
+@add_options(solver_options)
+@click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
+@handle_errors
+def plan(input: Path | None, out: Path | None, solver, time_limit, gap, threads, seed, as_json: bool) -> None:
+    """Solve INPUT (default: the bundled baseline) and write the plan workbook."""
+    import json
+
+    from .model.backends import stdout_to_stderr
+    from .pipeline import default_output, run_plan
+    from .workbook.write import write_json_summary
+
+    input = input or _bundled_baseline()
+    out = out or default_output(input)
+    options = plan_options(solver, time_limit, gap, threads, seed)
+    progress = Progress()
+    if as_json:
+        with stdout_to_stderr():  # solver banners and logs never reach stdout
+            run = run_plan(input, out, options, on_event=progress)
+        click.echo(json.dumps(write_json_summary(run.report), ensure_ascii=False, default=str))
+        return
+    run = run_plan(input, out, options, on_event=progress)
+    _print_summary(run)
+
+
 def main() -> None:  # pragma: no cover
     cli()

@@ -14,7 +14,10 @@ lazily so that ``validate`` and ``template`` start fast.
 from __future__ import annotations
 
 import math
+import os
+import sys
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 from ..errors import SolverError, UsageError
@@ -66,6 +69,41 @@ class Backend:
         raise NotImplementedError
 
 
+@contextmanager
+def stdout_to_stderr():
+    """Send file descriptor 1 to stderr meanwhile: solver banners never reach stdout (``--json``)."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, ValueError, OSError):  # no real stdout (e.g. a test runner): nothing to protect
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    try:
+        os.dup2(sys.stderr.fileno() if _has_fd(sys.stderr) else os.open(os.devnull, os.O_WRONLY), fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
+def _has_fd(stream) -> bool:
+    try:
+        stream.fileno()
+    except (AttributeError, ValueError, OSError):
+        return False
+    return True
+
+
+def _new_highs():
+    import highspy
+
+    with stdout_to_stderr():
+        h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+    return h
+
+
 def _round_values(model: LinearModel, values) -> list[float]:
     return [float(round(v)) if model.integer[i] else float(v) for i, v in enumerate(values)]
 
@@ -83,9 +121,7 @@ class HighsBackend(Backend):
         return True
 
     def version(self) -> str:
-        import highspy
-
-        h = highspy.Highs()
+        h = _new_highs()
         try:
             return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
         except AttributeError:  # pragma: no cover
@@ -102,8 +138,7 @@ class _HighsSession(Session):
 
         self.model = model
         self.np = np
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+        h = _new_highs()
         n = model.num_vars
         inf = highspy.kHighsInf
         lb = np.array(model.lb, dtype=float)
@@ -145,7 +180,8 @@ class _HighsSession(Session):
             sol.value_valid = True
             h.setSolution(sol)
         t0 = time.perf_counter()
-        h.run()
+        with stdout_to_stderr():
+            h.run()
         seconds = time.perf_counter() - t0
         status = h.getModelStatus()
         info = h.getInfo()
