@@ -210,15 +210,18 @@ def _print_summary(run) -> None:
         part = cov[cov["priority"] == k]
         if part.empty:
             continue
-        req, alloc = int(part["required"].sum()), int(part["allocated"].sum())
-        table.add_row(str(k), f"{req:,}", f"{alloc:,}", f"{100 * alloc / req:.1f}%" if req else "-",
+        req = int(part["required"].sum())
+        covered = req - int(part["shortfall"].sum())
+        table.add_row(str(k), f"{req:,}", f"{covered:,}", f"{100 * covered / req:.1f}%" if req else "-",
                       f"{rep.value(f'shortfall_p{k}'):,.6g}")
     console.print(table)
     info = run.plan.info
     console.print(f"status [bold]{info.status}[/] (solver {info.solver}, {info.runtime_s:.1f} s"
                   + (f", gap {info.gap:.2%}" if info.gap else "") + ")")
+    coverage = rep.value("coverage_pct")
+    coverage_text = "nothing required" if coverage is None or coverage != coverage else f"coverage {coverage:.1f}%"
     console.print(f"total cost {rep.value('total_cost'):,.0f} thousand {pb.scenario.currency}; "
-                  f"coverage {rep.value('coverage_pct'):.1f}%; {len(rep.shortfalls)} shortfall line(s)")
+                  f"{coverage_text}; {len(rep.shortfalls)} shortfall line(s)")
     for _, row in rep.shortfalls.head(10).iterrows():
         console.print(f"  - {row['task']} / {row['capability']} periods {row['periods']}: "
                       f"{row['units_missing']} unit-periods missing — {row['reason']}")

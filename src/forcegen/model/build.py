@@ -62,14 +62,49 @@ class Built:
     lead: dict[tuple[str, str], int] = field(default_factory=dict)  # (nation, task)
     v: dict[tuple[str, str, int], int] = field(default_factory=dict)
     objectives: list[Objective] = field(default_factory=list)
+    # periods of the model: a representative k for each block of identical periods
+    blocks: dict[int, tuple[int, ...]] = field(default_factory=dict)
     # derived groupings of x, filled by add_allocation_vars
     x_by_pledge_period: dict[tuple[str, int], list[int]] = field(default_factory=dict)
     x_by_task_cap_period: dict[tuple[str, str, int], list[int]] = field(default_factory=dict)
     x_by_ntk: dict[tuple[str, str, int], list[int]] = field(default_factory=dict)
-
     nations_by_tk: dict[tuple[str, int], list[str]] = field(default_factory=dict)  # (task, period)
     ppu: dict[int, int] = field(default_factory=dict)  # column of x -> personnel per unit
     cap_of: dict[int, str] = field(default_factory=dict)  # column of x -> capability
+
+    def weight(self, k: int) -> int:
+        """How many periods the model period k stands for."""
+        return len(self.blocks[k])
+
+    def task_periods(self, task) -> list[int]:
+        """The model periods in which a task is active."""
+        return [k for k in self.problem.active_periods(task) if k in self.blocks]
+
+
+def period_blocks(problem: Problem, aggregate: bool = True) -> dict[int, tuple[int, ...]]:
+    """Group periods whose data are identical (same active tasks, same available pledges).
+
+    Within such a block, any plan can be replaced by copies of its lexicographically
+    best period without breaking a rule (the periods are linked only through the
+    constant lead, which is the same in each copy) and without worsening any level,
+    since the levels add up over periods. So one representative period per block,
+    weighted by the block's size, gives the same optimum as all periods.
+    """
+    periods = problem.scenario.periods
+    if not aggregate:
+        return {k: (k,) for k in periods}
+    active = {k: [] for k in periods}
+    for t in problem.tasks:
+        for k in problem.active_periods(t):
+            active[k].append(t.id)
+    avail = {k: [] for k in periods}
+    for p in problem.pledges:
+        for k in problem.pledge_periods(p):
+            avail[k].append(p.id)
+    groups: dict[tuple, list[int]] = {}
+    for k in periods:
+        groups.setdefault((tuple(active[k]), tuple(avail[k])), []).append(k)
+    return {ks[0]: tuple(ks) for ks in groups.values()}
 
 
 # --------------------------------------------------------------------------
@@ -97,7 +132,7 @@ def add_allocation_vars(b: Built) -> None:
         limits = [c for c in pb.caveats_of.get(p.nation, ()) if c.rule == "max_personnel"]
         for tid in tasks_by_cap.get(p.capability, ()):
             task = pb.task[tid]
-            periods = [k for k in pb.active_periods(task) if k in window]
+            periods = [k for k in b.task_periods(task) if k in window]
             if not periods:
                 continue
             for loc in pb.task_locations[tid]:
@@ -239,7 +274,7 @@ def add_max_share(b: Built) -> None:
         if t.max_nation_share >= 1:
             continue
         a, bb = ratio(t.max_nation_share)
-        for k in pb.active_periods(t):
+        for k in b.task_periods(t):
             nations = [(n, b.x_by_ntk[(n, t.id, k)]) for n in b.nations_by_tk.get((t.id, k), ())]
             if not nations:
                 continue
@@ -266,7 +301,7 @@ def add_lead(b: Built) -> None:
     for t in pb.tasks:
         if t.lead == "none":
             continue
-        zs = {k: b.z[(t.id, k)] for k in pb.active_periods(t) if (t.id, k) in b.z}
+        zs = {k: b.z[(t.id, k)] for k in b.task_periods(t) if (t.id, k) in b.z}
         if not zs:
             continue
         eligible = sorted({n for k in zs for n in b.nations_by_tk[(t.id, k)]
@@ -302,7 +337,7 @@ def add_lead_share(b: Built) -> None:
     for t in pb.tasks:
         if t.lead == "none":
             continue
-        for k in pb.active_periods(t):
+        for k in b.task_periods(t):
             if (t.id, k) not in b.z:
                 continue
             groups = {n: b.x_by_ntk[(n, t.id, k)] for n in b.nations_by_tk[(t.id, k)]}
@@ -365,24 +400,27 @@ def objectives(b: Built) -> list[Objective]:
             periods = pb.active_periods(t)
             for r in pb.task_requirements[t.id]:
                 const += r.weight * r.units * len(periods)
-                for k in periods:
+                for k in b.task_periods(t):
                     for c in b.x_by_task_cap_period.get((t.id, r.capability, k), ()):
-                        terms[c] = terms.get(c, 0) - r.weight
+                        terms[c] = terms.get(c, 0) - r.weight * b.weight(k)
         out.append(Objective(f"shortfall_p{prio}", list(terms), list(terms.values()), const))
     cost_terms = []
     for (pid, tid, loc, k), col in b.x.items():
         cpu = pb.pledge[pid].cost_per_unit
         if cpu:
-            cost_terms.append((col, cpu))
+            cost_terms.append((col, cpu * b.weight(k)))
     out.append(Objective("cost", [c for c, _ in cost_terms], [v for _, v in cost_terms]))
-    ys = sorted(b.y.values())
-    out.append(Objective("contributions", ys, [1.0] * len(ys)))
+    ys = sorted(b.y.items(), key=lambda kv: kv[1])
+    out.append(Objective("contributions", [c for _, c in ys], [float(b.weight(k)) for (_n, _t, k), _c in ys]))
     return out
 
 
-def build(problem: Problem) -> Built:
-    """Build the model: variables, then one ``add_<family>`` per hard rule, then the levels."""
-    b = Built(problem, LinearModel())
+def build(problem: Problem, aggregate_periods: bool = True) -> Built:
+    """Build the model: variables, then one ``add_<family>`` per hard rule, then the levels.
+
+    With ``aggregate_periods`` (the default) identical periods share one model period.
+    """
+    b = Built(problem, LinearModel(), blocks=period_blocks(problem, aggregate_periods))
     add_allocation_vars(b)
     for family in RULE_FAMILIES:
         family(b)

@@ -123,7 +123,8 @@ def extract_plan(built: Built, values: list[float], info: SolveInfo | None = Non
     for (pid, tid, loc, k), col in built.x.items():
         units = int(round(values[col]))
         if units > 0:
-            allocations.append(Allocation(k, tid, loc, pid, units))
+            for period in built.blocks[k]:  # the model period stands for its whole block
+                allocations.append(Allocation(period, tid, loc, pid, units))
     allocations.sort(key=lambda a: (a.period, a.task, a.location, a.pledge))
     staffed = {a.task for a in allocations}
     leads = {}

@@ -1,0 +1,717 @@
+"""Plan -> report tables (pandas DataFrames), one per sheet of the plan workbook.
+
+Nothing here imports a spreadsheet or solver library: ``build_report`` reads a
+``Problem`` and a ``Plan`` and derives every figure the plan workbook (SPEC
+section 4) shows; ``workbook/write.py`` only formats them.
+
+Definitions used throughout (SPEC section 2):
+
+* a requirement row (task t, capability c, units r, weight w) counts in each
+  active period of t; ``allocated`` is the units of pledges of c on t in that
+  period; ``shortfall = max(0, r - allocated)``;
+* ``required_unit_periods`` = Σ r over rows × active periods (unweighted);
+  ``covered_unit_periods`` = Σ min(r, allocated); ``coverage_pct`` =
+  100 · covered / required (blank when nothing is required);
+* ``shortfall_pk`` = Σ w × shortfall over rows of tasks of priority k
+  (objective level 1);
+* ``total_cost`` = Σ cost_per_unit × units (thousands of the currency);
+* ``contributions`` = number of distinct (nation, task, period) with an
+  allocation (objective level 3);
+* personnel = units × personnel_per_unit; ``personnel_peak`` = the largest
+  total personnel of any one period.
+
+The Shortfalls ``reason`` is a deterministic diagnosis, see ``_Diagnosis``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from . import __version__
+from .domain import Caveat, Plan, Pledge, Problem, Task
+
+#: Sheets of the plan workbook and their columns, SPEC section 4 first, extras after.
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "Summary": ("parameter", "value"),
+    "Allocations": (
+        "period", "task", "location", "country", "nation", "capability", "pledge", "units", "personnel", "cost",
+    ),
+    "Coverage": ("task", "capability", "period", "required", "allocated", "shortfall", "priority", "weight"),
+    "Shortfalls": ("task", "capability", "periods", "units_missing", "reason", "priority", "weighted"),
+    "Tasks": (
+        "task", "name", "priority", "lead", "nations", "staffed_periods", "coverage_pct",
+        "pillar", "active_periods", "required_unit_periods", "covered_unit_periods", "shortfall_weighted",
+        "personnel_peak", "cost",
+    ),
+    "Nations": (
+        "nation", "name", "personnel_peak", "personnel_by_country", "cost", "cost_share", "fair_share",
+        "tasks_led", "european", "tasks", "contributions", "burden_gap",
+    ),
+    "Caveats": ("nation", "rule", "filters", "note", "status", "limit", "row"),
+}
+
+#: Columns SPEC section 4 requires ("at least"), per sheet.
+SPEC_COLUMNS: dict[str, tuple[str, ...]] = {
+    "Summary": ("parameter", "value"),
+    "Allocations": COLUMNS["Allocations"],
+    "Coverage": COLUMNS["Coverage"][:6],
+    "Shortfalls": COLUMNS["Shortfalls"][:5],
+    "Tasks": COLUMNS["Tasks"][:7],
+    "Nations": COLUMNS["Nations"][:8],
+    "Caveats": COLUMNS["Caveats"][:5],
+}
+
+#: Summary rows SPEC section 4 requires.
+SPEC_SUMMARY_ROWS: tuple[str, ...] = (
+    "scenario", "status", "solver", "gap", "runtime_s", "required_unit_periods", "covered_unit_periods",
+    "coverage_pct", *(f"shortfall_p{k}" for k in range(1, 6)), "total_cost", "personnel_peak",
+    "input_file", "input_sha256", "forcegen_version", "created_at",
+)
+
+SOLVE_LOG_COLUMNS = ("level", "name", "status", "value", "bound", "gap", "seconds")
+NOTES_COLUMNS = ("sheet", "column", "note")
+
+_EPS = 1e-9
+
+
+@dataclass(frozen=True)
+class Report:
+    """Every table of a plan workbook, ready to format.
+
+    ``summary`` has columns parameter, value (one row per figure, numbers as
+    numbers, blanks as None); the other tables have the columns of ``COLUMNS``.
+    """
+
+    summary: pd.DataFrame
+    solve_log: pd.DataFrame
+    allocations: pd.DataFrame
+    coverage: pd.DataFrame
+    shortfalls: pd.DataFrame
+    tasks: pd.DataFrame
+    nations: pd.DataFrame
+    caveats: pd.DataFrame
+    notes: pd.DataFrame  # sheet, column, note: what a column means where it needs saying
+    currency: str = "EUR"
+    options: dict = field(default_factory=dict)  # the solve options as given (JSON summary)
+
+    def value(self, parameter: str):
+        """One Summary value by its parameter name (KeyError if absent)."""
+        hit = self.summary.loc[self.summary["parameter"] == parameter, "value"]
+        if hit.empty:
+            raise KeyError(parameter)
+        return hit.iloc[0]
+
+    def summary_dict(self) -> dict:
+        """The Summary as plain Python values (numbers as numbers, blanks as None)."""
+        return {str(p): _plain(v) for p, v in zip(self.summary["parameter"], self.summary["value"])}
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def compact_periods(periods) -> str:
+    """Sorted whole numbers as ranges: [1, 2, 3, 6] -> "1-3, 6"; empty -> ""."""
+    ps = sorted(set(int(p) for p in periods))
+    parts: list[str] = []
+    i = 0
+    while i < len(ps):
+        j = i
+        while j + 1 < len(ps) and ps[j + 1] == ps[j] + 1:
+            j += 1
+        parts.append(str(ps[i]) if i == j else f"{ps[i]}-{ps[j]}")
+        i = j + 1
+    return ", ".join(parts)
+
+
+def _periods_phrase(periods) -> str:
+    ps = sorted(set(periods))
+    return ("period " if len(ps) == 1 else "periods ") + compact_periods(ps)
+
+
+def _num(x: float):
+    """A float that is whole becomes an int (clean display, exact JSON)."""
+    if isinstance(x, float) and math.isfinite(x) and abs(x - round(x)) < 1e-9:
+        return int(round(x))
+    if isinstance(x, float):
+        return round(x, 9)
+    return x
+
+
+def _plain(v):
+    """numpy / pandas scalars -> Python; NaN -> None."""
+    if v is None:
+        return None
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
+        try:
+            v = v.item()
+        except (ValueError, AttributeError):
+            pass
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    return v
+
+
+def _pct(part: float, whole: float):
+    return None if whole <= 0 else _num(round(100.0 * part / whole, 6))
+
+
+def _share(part: float, whole: float):
+    return None if whole <= 0 else round(part / whole, 9)
+
+
+def _filters_text(c: Caveat) -> str:
+    return ", ".join(f"{k}={v}" for k, v in c.filters().items()) or "any"
+
+
+def _options_text(options: dict) -> str:
+    return ", ".join(f"{k}={options[k]}" for k in sorted(options, key=str))
+
+
+def _plural(n: int, word: str, plural: str | None = None) -> str:
+    return word if n == 1 else (plural or word + "s")
+
+
+# --------------------------------------------------------------------------- indices
+
+
+class _Index:
+    """The plan's allocations summed along the axes the tables and diagnosis need."""
+
+    def __init__(self, problem: Problem, plan: Plan):
+        self.problem = problem
+        self.plan = plan
+        merged: dict[tuple[int, str, str, str], int] = defaultdict(int)
+        for a in plan.allocations:
+            if a.task not in problem.task:
+                raise ValueError(f"plan allocates to unknown task {a.task!r}")
+            if a.pledge not in problem.pledge:
+                raise ValueError(f"plan allocates unknown pledge {a.pledge!r}")
+            if a.location not in problem.location:
+                raise ValueError(f"plan allocates at unknown location {a.location!r}")
+            merged[(a.period, a.task, a.location, a.pledge)] += int(a.units)
+        # (period, task, location, pledge) -> units, zero rows dropped
+        self.units = {k: u for k, u in merged.items() if u != 0}
+
+        self.pledge_units = defaultdict(int)  # (pledge, p) -> units
+        self.pledge_task = defaultdict(lambda: defaultdict(int))  # (pledge, p) -> task -> units
+        self.task_cap = defaultdict(int)  # (task, capability, p) -> units
+        self.task_pers = defaultdict(int)  # (task, p) -> personnel
+        self.task_nation_pers = defaultdict(lambda: defaultdict(int))  # (task, p) -> nation -> personnel
+        self.loc_pers = defaultdict(int)  # (location, p) -> personnel
+        self.staffed: dict[str, set[int]] = defaultdict(set)  # task -> periods with any unit
+        self.contributors = defaultdict(set)  # (task, p) -> nations
+        self.nation_pers = defaultdict(int)  # (nation, p) -> personnel
+        self.nation_country_pers = defaultdict(int)  # (nation, country, p) -> personnel
+        self.caveat_pers = defaultdict(int)  # (caveat index, p) -> personnel matching a max_personnel caveat
+        max_cav = [(i, c) for i, c in enumerate(problem.caveats) if c.rule == "max_personnel"]
+        for (p, t, loc, pid), u in self.units.items():
+            pl = problem.pledge[pid]
+            pers = u * problem.personnel_per_unit(pl)
+            self.pledge_units[(pid, p)] += u
+            self.pledge_task[(pid, p)][t] += u
+            self.task_cap[(t, pl.capability, p)] += u
+            self.task_pers[(t, p)] += pers
+            self.task_nation_pers[(t, p)][pl.nation] += pers
+            self.loc_pers[(loc, p)] += pers
+            self.staffed[t].add(p)
+            self.contributors[(t, p)].add(pl.nation)
+            self.nation_pers[(pl.nation, p)] += pers
+            self.nation_country_pers[(pl.nation, problem.location[loc].country, p)] += pers
+            for i, c in max_cav:
+                if c.nation == pl.nation and problem.caveat_matches(c, pl, t, loc):
+                    self.caveat_pers[(i, p)] += pers
+
+
+# --------------------------------------------------------------------------- report
+
+
+def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256: str, created_at: str) -> Report:
+    """Derive every table of the plan workbook from a problem and its plan."""
+    ix = _Index(problem, plan)
+    H = problem.scenario.periods
+
+    allocations = _allocations(problem, ix)
+    coverage = _coverage(problem, ix)
+    shortfalls = _shortfalls(problem, plan, ix, coverage)
+    tasks = _tasks(problem, plan, ix, coverage, allocations)
+    nations = _nations(problem, plan, ix, allocations)
+    caveats = _caveats(problem, ix)
+
+    info = plan.info
+    required = int(coverage["required"].sum()) if len(coverage) else 0
+    covered = int((coverage["required"] - coverage["shortfall"]).sum()) if len(coverage) else 0
+    by_priority = {k: 0.0 for k in range(1, 6)}
+    for row in coverage.itertuples(index=False):
+        by_priority[int(row.priority)] += float(row.weight) * float(row.shortfall)
+    total_cost = float(allocations["cost"].sum()) if len(allocations) else 0.0
+    contributions = len({(n, t, p) for (t, p), ns in ix.contributors.items() for n in ns})
+    period_pers = [sum(v for (n, q), v in ix.nation_pers.items() if q == p) for p in H]
+    country_peak: dict[str, int] = defaultdict(int)
+    for p in H:
+        per_country: dict[str, int] = defaultdict(int)
+        for (n, ctry, q), v in ix.nation_country_pers.items():
+            if q == p:
+                per_country[ctry] += v
+        for ctry, v in per_country.items():
+            country_peak[ctry] = max(country_peak[ctry], v)
+
+    rows: list[tuple[str, object]] = [
+        ("scenario", problem.scenario.name),
+        ("status", info.status if info else "unknown"),
+        ("solver", info.solver if info else ""),
+        ("solver_version", info.solver_version if info else ""),
+        ("gap", _num(float(info.gap)) if info and info.gap is not None else None),
+        ("runtime_s", _num(round(float(info.runtime_s), 3)) if info else None),
+        ("required_unit_periods", required),
+        ("covered_unit_periods", covered),
+        ("coverage_pct", _pct(covered, required)),
+        *((f"shortfall_p{k}", _num(round(by_priority[k], 9))) for k in range(1, 6)),
+        ("total_cost", _num(round(total_cost, 9))),
+        ("contributions", contributions),
+        ("personnel_peak", max(period_pers, default=0)),
+        ("personnel_peak_by_country", "; ".join(f"{c} {v}" for c, v in sorted(country_peak.items()))),
+        ("input_file", input_file),
+        ("input_sha256", input_sha256),
+        ("forcegen_version", __version__),
+        ("created_at", created_at),
+        ("options", _options_text(info.options) if info else ""),
+        ("currency", problem.scenario.currency),
+    ]
+    summary = pd.DataFrame(rows, columns=["parameter", "value"], dtype=object)
+
+    solve_log = pd.DataFrame(
+        [
+            (i + 1, lv.name, lv.status, _num(float(lv.value)),
+             None if lv.bound is None else _num(float(lv.bound)),
+             None if lv.gap is None else _num(float(lv.gap)), _num(round(float(lv.seconds), 3)))
+            for i, lv in enumerate(info.levels if info else ())
+        ],
+        columns=list(SOLVE_LOG_COLUMNS),
+    )
+    cur = problem.scenario.currency
+    notes = pd.DataFrame(
+        [
+            ("Summary", "coverage_pct", "100 × covered / required unit-periods (unweighted); blank when nothing is required"),
+            ("Summary", "shortfall_p1 … shortfall_p5",
+             "Σ weight × units missing over the active periods of the priority's requirement rows (objective level 1)"),
+            ("Summary", "contributions", "distinct (nation, task, period) with an allocation (objective level 3)"),
+            ("Summary", "personnel_peak", "largest total personnel deployed in any one period"),
+            ("Summary", "personnel_peak_by_country", "per location country: its largest personnel in any one period"),
+            ("*", "cost", f"thousands of {cur}, cost_per_unit × units summed over periods"),
+            ("Tasks", "staffed_periods", "periods in which any unit is allocated to the task"),
+            ("Tasks", "coverage_pct", "100 × covered / required unit-periods of the task"),
+            ("Nations", "personnel_by_country",
+             "per location country, the nation's peak personnel there in any one period "
+             "(peaks may fall in different periods, so they can add up to more than personnel_peak)"),
+            ("Nations", "cost_share", "the nation's cost / total cost"),
+            ("Nations", "burden_gap", "cost_share − fair_share: positive = carries more than its agreed share"),
+            ("Caveats", "status", "forbid/only: allocations of the nation's pledges to tasks that need the "
+             "capability at their basing locations in shared periods (pledge × task × location) the caveat bars; "
+             "max_personnel: peak matching personnel against the limit; binding = no further unit fits"),
+            ("Shortfalls", "units_missing", "unit-periods missing over the listed periods"),
+            ("Shortfalls", "weighted", "weight × units_missing (counts in shortfall_p<priority>)"),
+        ],
+        columns=list(NOTES_COLUMNS),
+    )
+    return Report(
+        summary=summary, solve_log=solve_log, allocations=allocations, coverage=coverage,
+        shortfalls=shortfalls, tasks=tasks, nations=nations, caveats=caveats, notes=notes,
+        currency=cur, options=dict(info.options) if info else {},
+    )
+
+
+def _allocations(problem: Problem, ix: _Index) -> pd.DataFrame:
+    rows = []
+    for (p, t, loc, pid), u in ix.units.items():
+        pl = problem.pledge[pid]
+        rows.append((p, t, loc, problem.location[loc].country, pl.nation, pl.capability, pid, u,
+                     u * problem.personnel_per_unit(pl), _num(u * float(pl.cost_per_unit))))
+    rows.sort(key=lambda r: (r[0], r[1], r[2], r[4], r[5], r[6]))
+    return pd.DataFrame(rows, columns=list(COLUMNS["Allocations"]))
+
+
+def _coverage(problem: Problem, ix: _Index) -> pd.DataFrame:
+    rows = []
+    for task in problem.tasks:
+        for r in problem.task_requirements.get(task.id, ()):
+            for p in problem.active_periods(task):
+                got = ix.task_cap[(task.id, r.capability, p)]
+                rows.append((task.id, r.capability, p, r.units, got, max(0, r.units - got),
+                             task.priority, _num(float(r.weight))))
+    return pd.DataFrame(rows, columns=list(COLUMNS["Coverage"]))
+
+
+def _shortfalls(problem: Problem, plan: Plan, ix: _Index, coverage: pd.DataFrame) -> pd.DataFrame:
+    diag = _Diagnosis(problem, plan, ix)
+    rows = []
+    order = {t.id: i for i, t in enumerate(problem.tasks)}
+    short: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
+    for row in coverage.itertuples(index=False):
+        if row.shortfall > 0:
+            short[(row.task, row.capability)].append((int(row.period), int(row.shortfall)))
+    for task in problem.tasks:
+        for r in problem.task_requirements.get(task.id, ()):
+            if not short.get((task.id, r.capability)):
+                continue
+            periods = [p for p, _ in short[(task.id, r.capability)]]
+            missing = sum(m for _, m in short[(task.id, r.capability)])
+            rows.append((task.id, r.capability, compact_periods(periods), missing,
+                         diag.reason(task, r.capability, periods), task.priority,
+                         _num(float(r.weight) * missing)))
+    rows.sort(key=lambda x: (x[5], order[x[0]]))
+    return pd.DataFrame(rows, columns=list(COLUMNS["Shortfalls"]))
+
+
+def _tasks(problem, plan, ix, coverage, allocations) -> pd.DataFrame:
+    rows = []
+    sums: dict[str, list[float]] = defaultdict(lambda: [0, 0, 0.0])  # task -> required, covered, weighted
+    for row in coverage.itertuples(index=False):
+        acc = sums[row.task]
+        acc[0] += int(row.required)
+        acc[1] += int(row.required) - int(row.shortfall)
+        acc[2] += float(row.weight) * float(row.shortfall)
+    nations_of: dict[str, set[str]] = defaultdict(set)
+    for (tt, _), ns in ix.contributors.items():
+        nations_of[tt] |= ns
+    cost_of = allocations.groupby("task")["cost"].sum().to_dict() if len(allocations) else {}
+    for t in problem.tasks:
+        req, cov, weighted = sums[t.id] if t.id in sums else (0, 0, 0.0)
+        nations = sorted(nations_of.get(t.id, ()))
+        peak = max((ix.task_pers[(t.id, p)] for p in ix.staffed.get(t.id, ())), default=0)
+        rows.append((
+            t.id, t.name, t.priority, plan.leads.get(t.id, "") if t.lead != "none" else "",
+            ", ".join(nations), compact_periods(ix.staffed.get(t.id, ())), _pct(cov, req),
+            t.pillar, compact_periods(problem.active_periods(t)), req, cov, _num(round(weighted, 9)), peak,
+            _num(float(cost_of.get(t.id, 0))),
+        ))
+    return pd.DataFrame(rows, columns=list(COLUMNS["Tasks"]))
+
+
+def _nations(problem, plan, ix, allocations) -> pd.DataFrame:
+    total = float(allocations["cost"].sum()) if len(allocations) else 0.0
+    rows = []
+    for n in problem.nations:
+        peak = max((ix.nation_pers[(n.id, p)] for p in problem.scenario.periods), default=0)
+        by_country: dict[str, int] = defaultdict(int)
+        for (nn, ctry, p), v in ix.nation_country_pers.items():
+            if nn == n.id:
+                by_country[ctry] = max(by_country[ctry], v)
+        a = allocations[allocations["nation"] == n.id]
+        cost = float(a["cost"].sum()) if len(a) else 0.0
+        share = _share(cost, total)
+        led = sorted(t for t, lead in plan.leads.items() if lead == n.id and t in problem.task
+                     and problem.task[t].lead != "none")
+        contrib = {(t, p) for (t, p), ns in ix.contributors.items() if n.id in ns}
+        rows.append((
+            n.id, n.name, peak, "; ".join(f"{c} {v}" for c, v in sorted(by_country.items())),
+            _num(round(cost, 9)), share, n.fair_share, ", ".join(led),
+            "yes" if n.european else "no", ", ".join(sorted({t for t, _ in contrib})), len(contrib),
+            None if share is None or n.fair_share is None else round(share - n.fair_share, 9),
+        ))
+    return pd.DataFrame(rows, columns=list(COLUMNS["Nations"]))
+
+
+def _caveats(problem: Problem, ix: _Index) -> pd.DataFrame:
+    rows = []
+    for i, c in enumerate(problem.caveats):
+        if c.rule == "max_personnel":
+            status = _max_personnel_status(problem, ix, i, c)
+        else:
+            status = _bar_status(problem, ix, c)
+        rows.append((c.nation, c.rule, _filters_text(c), c.note, status, c.limit, c.row))
+    return pd.DataFrame(rows, columns=list(COLUMNS["Caveats"]))
+
+
+def _bar_status(problem: Problem, ix: _Index, c: Caveat) -> str:
+    """forbid/only: violations in the plan, else how many possible allocations the caveat bars."""
+    violations = sum(
+        1 for (p, t, loc, pid) in ix.units
+        if problem.pledge[pid].nation == c.nation and c in problem.barring_caveats(problem.pledge[pid], t, loc)
+    )
+    if violations:
+        return f"VIOLATED by {violations} {_plural(violations, 'allocation')}"
+    barred = possible = 0
+    for pl in problem.pledges:
+        if pl.nation != c.nation or pl.units <= 0:
+            continue
+        avail = set(problem.pledge_periods(pl))
+        for t in problem.tasks:
+            if not avail & set(problem.active_periods(t)):
+                continue
+            if pl.capability not in {r.capability for r in problem.task_requirements.get(t.id, ())}:
+                continue
+            for loc in problem.task_locations.get(t.id, ()):
+                possible += 1
+                if c in problem.barring_caveats(pl, t.id, loc):
+                    barred += 1
+    if barred == 0:
+        return "respected; bars no possible allocation (not binding)"
+    return f"respected; barred {barred} of {possible} possible {_plural(possible, 'allocation')} (pledge × task × location)"
+
+
+def _max_personnel_status(problem: Problem, ix: _Index, i: int, c: Caveat) -> str:
+    limit = int(c.limit or 0)
+    per = {p: ix.caveat_pers[(i, p)] for p in problem.scenario.periods}
+    peak = max(per.values(), default=0)
+    peak_p = min((p for p, v in per.items() if v == peak), default=1)
+    over = sorted(p for p, v in per.items() if v > limit)
+    if over:
+        return f"VIOLATED: peak {peak} of limit {limit} in {_periods_phrase(over)}"
+    # smallest unit of the nation's pledges the caveat's capability/domain filters could match
+    sizes = [
+        problem.personnel_per_unit(pl) for pl in problem.pledges
+        if pl.nation == c.nation and problem.personnel_per_unit(pl) > 0
+        and (c.capability is None or c.capability == pl.capability)
+        and (c.domain is None or c.domain == problem.capability[pl.capability].domain)
+    ]
+    where = f" in period {peak_p}" if peak > 0 else ""
+    bind = sorted(p for p, v in per.items() if sizes and v + min(sizes) > limit)
+    if bind:
+        return f"peak {peak} of limit {limit}{where} (binding in {_periods_phrase(bind)}: no further unit fits)"
+    return f"peak {peak} of limit {limit}{where} (slack {limit - peak})"
+
+
+# --------------------------------------------------------------------------- diagnosis
+
+
+class _Diagnosis:
+    """Why a requirement row is short: simple, deterministic heuristics.
+
+    For task t, capability c and the periods P where the row is short, in order:
+
+    1. no pledge of c at all;
+    2. pledges of c barred for t at every basing location by forbid/only caveats;
+    3. of the rest: conditional pledges excluded by the Scenario; pledges outside
+       their window in some period of P;
+    4. per period p of P with some allowed, available pledge:
+       a. no free units left (all allocated): named tasks consumed them, or the
+          supply is simply all on t;
+       b. free units, but no basing location where one more unit fits: the
+          location's capacity or a max_personnel caveat of the nation;
+       c. a free unit fits somewhere: the staffing rules (lead, min_nations,
+          max_nation_share) are checked for adding one unit; if none explains
+          it, the reason says so (a time-limited solve may have stopped early).
+
+    Clauses with the same text are merged; a clause that does not hold in all
+    of P is prefixed with its periods ("period 2: …").
+    """
+
+    def __init__(self, problem: Problem, plan: Plan, ix: _Index):
+        self.problem = problem
+        self.plan = plan
+        self.ix = ix
+        self.cav_index = {id(c): i for i, c in enumerate(problem.caveats)}
+        self.by_capability: dict[str, list[Pledge]] = defaultdict(list)
+        for pl in problem.pledges:
+            self.by_capability[pl.capability].append(pl)
+        self._allowed: dict[tuple[str, str], list[str]] = {}
+        self._open: dict[tuple[str, str, int], list[tuple[Pledge, str]]] = {}
+
+    # -- small facts --------------------------------------------------------
+    def allowed_locations(self, pl: Pledge, t: str) -> list[str]:
+        key = (pl.id, t)
+        if key not in self._allowed:
+            self._allowed[key] = [loc for loc in self.problem.task_locations.get(t, ())
+                                  if not self.problem.barring_caveats(pl, t, loc)]
+        return self._allowed[key]
+
+    def free_units(self, pl: Pledge, p: int) -> int:
+        if p not in self.problem.pledge_periods(pl):
+            return 0
+        return max(0, pl.units - self.ix.pledge_units[(pl.id, p)])
+
+    def blockers(self, pl: Pledge, t: str, loc: str, p: int) -> list[tuple]:
+        """Why one more unit of ``pl`` does not fit on t at loc in p: capacity / caveat limits."""
+        ppu = self.problem.personnel_per_unit(pl)
+        if ppu == 0:
+            return []
+        out = []
+        L = self.problem.location[loc]
+        used = self.ix.loc_pers[(loc, p)]
+        if L.personnel_capacity is not None and used + ppu > L.personnel_capacity:
+            out.append(("capacity", loc))
+        for c in self.problem.caveats_of.get(pl.nation, ()):
+            if c.rule == "max_personnel" and self.problem.caveat_matches(c, pl, t, loc):
+                if self.ix.caveat_pers[(self.cav_index[id(c)], p)] + ppu > (c.limit or 0):
+                    out.append(("max_personnel", self.cav_index[id(c)]))
+        return out
+
+    def open_options(self, t: Task, cap: str, p: int) -> list[tuple[Pledge, str]]:
+        """(pledge, location) where one more unit of ``cap`` could go on t in p under supply, caveats, capacity."""
+        key = (t.id, cap, p)
+        if key not in self._open:
+            self._open[key] = [
+                (pl, loc) for pl in self.by_capability.get(cap, ()) if self.free_units(pl, p) > 0
+                for loc in self.allowed_locations(pl, t.id) if not self.blockers(pl, t.id, loc, p)
+            ]
+        return self._open[key]
+
+    # -- the sentence -------------------------------------------------------
+    def reason(self, task: Task, cap: str, periods: list[int]) -> str:
+        pr = self.problem
+        t = task.id
+        cname = f"{pr.capability[cap].name} ({cap})"
+        P = sorted(periods)
+        clauses: dict[str, set[int]] = {}  # text -> periods it holds in (insertion order = diagnosis order)
+
+        def add(text: str, ps) -> None:
+            clauses.setdefault(text, set()).update(ps)
+
+        pledges = list(self.by_capability.get(cap, ()))
+        if not pledges:
+            return f"No nation pledges {cname} — seek a pledge of it."
+
+        allowed = {pl.id: self.allowed_locations(pl, t) for pl in pledges}
+        barred = [pl for pl in pledges if not allowed[pl.id]]
+        if barred:
+            cavs: list[Caveat] = []
+            for pl in barred:
+                for loc in pr.task_locations.get(t, ()):
+                    for c in pr.barring_caveats(pl, t, loc):
+                        if c not in cavs:
+                            cavs.append(c)
+            names = ", ".join(
+                c.label() + " [" + ", ".join(pl.id for pl in barred
+                                             if any(c in pr.barring_caveats(pl, t, loc)
+                                                    for loc in pr.task_locations.get(t, ()))) + "]"
+                for c in cavs
+            )
+            ids = ", ".join(pl.id for pl in barred)
+            if len(barred) == len(pledges):
+                add(f"every pledge of {cname}, {ids}, is barred for {t} at all its basing locations by "
+                    f"caveats {names} — negotiate a caveat or add a basing location they allow", P)
+                return self._sentence(clauses, P)
+            add(f"{_plural(len(barred), 'pledge')} {ids} of {cap} {_plural(len(barred), 'is', 'are')} barred "
+                f"for {t} by caveats {names}", P)
+
+        candidates = [pl for pl in pledges if allowed[pl.id]]
+        excluded = [pl for pl in candidates if pl.status == "conditional" and not pr.scenario.include_conditional]
+        if excluded:
+            add(f"conditional {_plural(len(excluded), 'pledge')} {', '.join(pl.id for pl in excluded)} "
+                f"{_plural(len(excluded), 'is', 'are')} excluded (Scenario include_conditional = no)", P)
+        for pl in candidates:
+            if pl in excluded:
+                continue
+            window = set(pr.pledge_periods(pl))
+            outside = [p for p in P if p not in window]
+            if outside:
+                when = f"only in {_periods_phrase(window)}" if window else "in no period"
+                add(f"pledge {pl.id} is available {when}", outside)
+
+        for p in P:
+            avail = [pl for pl in candidates if p in pr.pledge_periods(pl)]
+            if not avail:
+                continue
+            free = [pl for pl in avail if self.free_units(pl, p) > 0]
+            if not free:
+                self._consumed(task, cname, avail, p, add)
+                continue
+            options = [(pl, loc) for pl in free for loc in allowed[pl.id]]
+            blocked = {o: self.blockers(o[0], t, o[1], p) for o in options}
+            if all(blocked.values()):
+                for (pl, loc), bl in blocked.items():
+                    for kind, key in bl:
+                        if kind == "capacity":
+                            L = pr.location[key]
+                            add(f"basing location capacity exhausted at {key} ({L.name}): "
+                                f"{self.ix.loc_pers[(key, p)]}/{L.personnel_capacity} personnel", [p])
+                        else:
+                            c = pr.caveats[key]
+                            add(f"caveat {c.label()} binds: {self.ix.caveat_pers[(key, p)]} of {c.limit} "
+                                f"personnel used and one more unit of {pr.capability[cap].name} needs "
+                                f"{pr.personnel_per_unit(pl)}", [p])
+                continue
+            open_opts = [o for o, bl in blocked.items() if not bl]
+            self._staffing(task, cap, open_opts, p, add)
+        return self._sentence(clauses, P)
+
+    def _consumed(self, task: Task, cname: str, avail: list[Pledge], p: int, add) -> None:
+        pr = self.problem
+        users: dict[str, int] = defaultdict(int)
+        for pl in avail:
+            for other, u in self.ix.pledge_task[(pl.id, p)].items():
+                if other != task.id:
+                    users[other] += u
+        ids = ", ".join(pl.id for pl in avail)
+        if not users:
+            n = sum(pl.units for pl in avail)
+            add(f"too few units pledged: the {n} allowed and available {_plural(n, 'unit')} of {cname}, from "
+                f"{ids}, {_plural(n, 'is', 'are')} already on {task.id} — more pledges would close the gap", [p])
+            return
+        groups = {"higher-priority": [], "same-priority": [], "lower-priority": []}
+        for other in sorted(users, key=lambda x: (pr.task[x].priority, x)):
+            q = pr.task[other].priority
+            g = "higher-priority" if q < task.priority else "same-priority" if q == task.priority else "lower-priority"
+            groups[g].append(f"{other} (p{q})")
+        parts = [f"{g} {_plural(len(v), 'task')} {', '.join(v)}" for g, v in groups.items() if v]
+        add(f"the allowed and available {_plural(len(avail), 'pledge')} {ids} of {cname} "
+            f"{_plural(len(avail), 'is', 'are')} consumed by {' and '.join(parts)}", [p])
+
+    def _staffing(self, task: Task, cap: str, open_opts: list[tuple[Pledge, str]], p: int, add) -> None:
+        """A unit of ``cap`` fits on the task in p: which staffing rule stops adding it (SPEC rule 5)."""
+        pr, ix, t = self.problem, self.ix, task.id
+        T = ix.task_pers[(t, p)]
+        by_nation = ix.task_nation_pers[(t, p)]
+        staffed = p in ix.staffed.get(t, set())
+        # nations that could contribute in p: those on it already, and those with a fitting unit of
+        # any capability the task is short of in p
+        short_caps = [r.capability for r in pr.task_requirements.get(t, ())
+                      if ix.task_cap[(t, r.capability, p)] < r.units]
+        fitting = {pl.nation for c in short_caps for pl, _ in self.open_options(task, c, p)}
+        able = sorted(ix.contributors[(t, p)] | fitting)
+        lead = self.plan.leads.get(t) if task.lead != "none" else None
+        eligible = sorted(n for n in fitting | ix.contributors[(t, p)]
+                          if task.lead == "any" or pr.nation[n].european)
+        share_min = pr.scenario.lead_min_share
+
+        found: list[str] = []
+        unexplained: list[tuple[Pledge, str]] = []
+        for pl, loc in open_opts:
+            n, ppu = pl.nation, pr.personnel_per_unit(pl)
+            why: list[str] = []
+            if task.lead != "none":
+                if staffed:
+                    if lead and n != lead and T + ppu > 0 and by_nation.get(lead, 0) < share_min * (T + ppu) - _EPS:
+                        why.append(f"lead {lead} has no more units to add, and more units from other nations "
+                                   f"would leave it below the {share_min:.0%} lead share of {t}'s personnel")
+                elif lead:
+                    if lead not in fitting:
+                        why.append(f"lead {lead} has no unit it could add, and the lead must contribute "
+                                   f"in every staffed period")
+                elif not eligible:
+                    who = "European nation" if task.lead == "european" else "nation"
+                    why.append(f"no {who} can lead {t}: none has a unit it could contribute")
+            if len(able) < task.min_nations:
+                why.append(f"only {len(able)} {_plural(len(able), 'nation')} ({', '.join(able) or 'none'}) can "
+                           f"contribute to {t}, {task.min_nations} needed (min_nations)")
+            if task.max_nation_share < 1 and T + ppu > 0:
+                if by_nation.get(n, 0) + ppu > task.max_nation_share * (T + ppu) + _EPS:
+                    why.append(f"every nation with a free unit is at the {task.max_nation_share:.0%} "
+                               f"max_nation_share of {t}'s personnel")
+            if why:
+                for w in why:
+                    if w not in found:
+                        found.append(w)
+            else:
+                unexplained.append((pl, loc))
+        if unexplained:
+            status = self.plan.info.status if self.plan.info else "unknown"
+            free = sorted({pl.id for pl, _ in unexplained})
+            what = ", ".join(free[:4]) + (f" and {len(free) - 4} more" if len(free) > 4 else "")
+            add(f"units were free but left unused ({what}); no rule found that prevents them "
+                f"(solve status {status}: a longer run may close the gap)", [p])
+        else:
+            add("staffing rules cannot be met: " + "; ".join(found), [p])
+
+    @staticmethod
+    def _sentence(clauses: dict[str, set[int]], P: list[int]) -> str:
+        full = set(P)
+        parts = []
+        for text, ps in clauses.items():
+            parts.append(text if ps >= full else f"{_periods_phrase(ps)}: {text}")
+        s = "; ".join(parts)
+        return (s[:1].upper() + s[1:] + ".") if s else "No cause found."

@@ -1,0 +1,351 @@
+"""Report -> formatted plan workbook (SPEC section 4), written atomically.
+
+The workbook is written with XlsxWriter to a temporary file in the target's
+folder and renamed onto the target only when complete (``os.replace``), so a
+failed write leaves no partial file and an existing output untouched. Every
+text cell is written as text (``strings_to_formulas`` and ``strings_to_urls``
+off, and ``write_string``): a task called ``=HYPERLINK(...)`` in the input stays
+a plain string.
+
+Sheets, in order: Summary (parameter/value rows, then the solve log and the
+column notes), Allocations, Coverage, Shortfalls, Tasks, Nations, Caveats (each
+an Excel Table with a frozen header row), then Charts.
+
+Charts: coverage by task (bar chart of Tasks!coverage_pct), personnel per
+nation split inside / outside the host country ``HOST_COUNTRY`` (stacked bar),
+and cost share against fair share per nation.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import tempfile
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from ..errors import UsageError
+from ..report import COLUMNS, NOTES_COLUMNS, SOLVE_LOG_COLUMNS, Report
+
+#: The host country of the force (the Multinational Force for Ukraine): the
+#: personnel chart splits each nation's personnel into "in UKR" (allocations at
+#: locations whose country is UKR) and "outside UKR" (every other country and
+#: ``---``). The input has no notion of a host; this product is built for one.
+HOST_COUNTRY = "UKR"
+
+SHEET_ORDER = ("Summary", "Allocations", "Coverage", "Shortfalls", "Tasks", "Nations", "Caveats", "Charts")
+
+WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+
+# number formats per column name
+_COST = "#,##0.0"
+_INT = "#,##0"
+_PCT100 = "0.0"  # values already in percent (0..100)
+_FRACTION_PCT = "0.0%"  # values in 0..1 shown as percent
+_FORMATS = {
+    "cost": _COST, "total_cost": _COST, "units": _INT, "personnel": _INT, "personnel_peak": _INT,
+    "required": _INT, "allocated": _INT, "shortfall": _INT, "units_missing": _INT,
+    "required_unit_periods": _INT, "covered_unit_periods": _INT, "contributions": _INT,
+    "coverage_pct": _PCT100, "cost_share": _FRACTION_PCT, "fair_share": _FRACTION_PCT,
+    "burden_gap": _FRACTION_PCT, "gap": "0.00%", "weighted": "#,##0.0#", "shortfall_weighted": "#,##0.0#",
+    "runtime_s": "0.000", "seconds": "0.000",
+}
+_WIDE = {"reason": 90, "status": 50, "note": 40, "personnel_by_country": 30, "nations": 24, "tasks": 24}
+
+
+def write_plan(report: Report, path, *, input_path=None) -> Path:
+    """Write the plan workbook to ``path`` atomically; return the path written.
+
+    Raises ``UsageError`` when ``path`` is (or resolves to) the input workbook
+    or a folder. The parent folder is created when missing.
+    """
+    target = Path(path)
+    if input_path is not None and _same_file(target, Path(input_path)):
+        raise UsageError(f"refusing to write the plan over the input workbook {input_path}")
+    if target.is_dir():
+        raise UsageError(f"output path {target} is a folder; give a file name such as plan.xlsx")
+    target.parent.mkdir(parents=True, exist_ok=True)
+
+    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+    os.close(fd)
+    tmp = Path(tmp_name)
+    wb = None
+    try:
+        wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
+        _Writer(wb, report).write()
+        wb.close()
+        _default_permissions(tmp)
+        os.replace(tmp, target)
+    except BaseException:
+        if wb is not None:
+            wb.fileclosed = True  # nothing to flush; keeps XlsxWriter's destructor quiet
+        try:
+            tmp.unlink()
+        except FileNotFoundError:
+            pass
+        raise
+    return target
+
+
+def write_json_summary(report: Report) -> dict:
+    """The Summary as one JSON-able dict (numbers as numbers, blanks as None) for ``plan --json``.
+
+    ``options`` is the solve options as a dict (the workbook shows it as text);
+    ``levels`` is the solve log, one dict per lexicographic level.
+    """
+    out = report.summary_dict()
+    out["options"] = {str(k): _json_value(v) for k, v in report.options.items()}
+    out["levels"] = [
+        {k: _json_value(v) for k, v in row.items()} for row in report.solve_log.to_dict(orient="records")
+    ]
+    out["shortfall_rows"] = int(len(report.shortfalls))
+    return out
+
+
+def host_split(report: Report, host: str = HOST_COUNTRY) -> list[tuple[str, int, int]]:
+    """Per nation (in Nations order): personnel in ``host`` and outside it, at the nation's peak period.
+
+    The peak period is the period of the nation's largest total personnel (the
+    earliest if tied), so the two parts add up to the nation's personnel_peak.
+    """
+    a = report.allocations
+    out = []
+    for nation in report.nations["nation"]:
+        sub = a[a["nation"] == nation]
+        if sub.empty:
+            out.append((str(nation), 0, 0))
+            continue
+        per = sub.groupby("period")["personnel"].sum()
+        peak_p = int(per[per == per.max()].index.min())
+        at = sub[sub["period"] == peak_p]
+        inside = int(at.loc[at["country"] == host, "personnel"].sum())
+        out.append((str(nation), inside, int(at["personnel"].sum()) - inside))
+    return out
+
+
+# --------------------------------------------------------------------------- internals
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    try:
+        if a.exists() and b.exists():
+            return os.path.samefile(a, b)
+    except OSError:
+        pass
+    return os.path.normcase(str(a.resolve())) == os.path.normcase(str(b.resolve()))
+
+
+def _default_permissions(p: Path) -> None:
+    """mkstemp makes 0600 files; give the output the usual umask-based mode."""
+    umask = os.umask(0)
+    os.umask(umask)
+    try:
+        os.chmod(p, 0o666 & ~umask)
+    except OSError:  # pragma: no cover - e.g. filesystems without modes
+        pass
+
+
+def _json_value(v):
+    if _is_blank(v):
+        return None
+    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
+        v = v.item()
+    if isinstance(v, float) and not math.isfinite(v):
+        return None
+    if isinstance(v, (str, int, float, bool)):
+        return v
+    return str(v)
+
+
+def _is_blank(v) -> bool:
+    """None, NaN, NaT and pd.NA are blank cells."""
+    if v is None:
+        return True
+    if isinstance(v, (str, bytes, int)):
+        return False
+    try:
+        return bool(pd.isna(v))
+    except (TypeError, ValueError):
+        return False
+
+
+class _Writer:
+    def __init__(self, wb: xlsxwriter.Workbook, report: Report):
+        self.wb = wb
+        self.r = report
+        self.bold = wb.add_format({"bold": True})
+        self.title = wb.add_format({"bold": True, "font_size": 13})
+        self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        self.red = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
+        self._fmt: dict[str, object] = {}
+        self.tables: dict[str, tuple[int, int, int]] = {}  # sheet -> (first data row, last data row, n rows)
+
+    def fmt(self, num_format: str | None):
+        if num_format is None:
+            return None
+        if num_format not in self._fmt:
+            self._fmt[num_format] = self.wb.add_format({"num_format": num_format})
+        return self._fmt[num_format]
+
+    # -- cells ---------------------------------------------------------------
+    def cell(self, ws, row: int, col: int, value, num_format: str | None = None, text_format=None) -> int:
+        """Write one value by its type: text always as text, numbers as numbers, blanks as blanks."""
+        if _is_blank(value):
+            return 0
+        if hasattr(value, "item") and not isinstance(value, (str, bytes)):
+            value = value.item()
+        if isinstance(value, bool):
+            return ws.write_string(row, col, "yes" if value else "no")
+        if isinstance(value, (int, float)):
+            if isinstance(value, float) and not math.isfinite(value):
+                return 0
+            return ws.write_number(row, col, value, self.fmt(num_format))
+        text = str(value)
+        return ws.write_string(row, col, text, text_format) if text_format else ws.write_string(row, col, text)
+
+    def table(self, ws, name: str, df, first_row: int = 0, style: str = "Table Style Medium 2") -> tuple[int, int]:
+        """Write ``df`` as an Excel Table at first_row; return (first data row, last data row)."""
+        cols = list(df.columns)
+        n = len(df)
+        last_row = first_row + max(n, 1)  # a Table needs a data row: an empty one gets one blank row
+        ret = ws.add_table(first_row, 0, last_row, len(cols) - 1, {
+            "name": name, "style": style, "columns": [{"header": str(c)} for c in cols],
+        })
+        if ret not in (None, 0):
+            raise RuntimeError(f"XlsxWriter refused table {name} (code {ret})")
+        widths = [len(str(c)) + 3 for c in cols]
+        for i, row in enumerate(df.itertuples(index=False, name=None)):
+            for j, (col, v) in enumerate(zip(cols, row)):
+                wrap = self.wrap if col in ("reason", "status", "note") else None
+                self.cell(ws, first_row + 1 + i, j, v, _FORMATS.get(col), wrap)
+                if not _is_blank(v):
+                    widths[j] = max(widths[j], len(_display(v)) + 2)
+        for j, col in enumerate(cols):
+            width = min(max(widths[j], 8), _WIDE.get(col, 40))
+            ws.set_column(j, j, width)
+        return first_row + 1, first_row + max(n, 1)
+
+    def data_sheet(self, sheet: str, df) -> None:
+        ws = self.wb.add_worksheet(sheet)
+        first, last = self.table(ws, f"tbl{sheet}", df[list(COLUMNS[sheet])])
+        ws.freeze_panes(1, 0)
+        self.tables[sheet] = (first, last, len(df))
+        cols = list(COLUMNS[sheet])
+        if sheet in ("Coverage", "Shortfalls"):
+            key = "shortfall" if sheet == "Coverage" else "units_missing"
+            j = cols.index(key)
+            ws.conditional_format(first, j, last, j, {"type": "cell", "criteria": ">", "value": 0,
+                                                      "format": self.red})
+        if sheet == "Tasks":
+            j = cols.index("coverage_pct")
+            ws.conditional_format(first, j, last, j, {
+                "type": "3_color_scale", "min_type": "num", "min_value": 0, "min_color": "#F8696B",
+                "mid_type": "num", "mid_value": 50, "mid_color": "#FFEB84",
+                "max_type": "num", "max_value": 100, "max_color": "#63BE7B",
+            })
+        if sheet == "Nations":
+            j = cols.index("burden_gap")
+            ws.conditional_format(first, j, last, j, {"type": "data_bar", "bar_color": "#638EC6"})
+
+    # -- sheets --------------------------------------------------------------
+    def write(self) -> None:
+        self.summary()
+        for sheet in ("Allocations", "Coverage", "Shortfalls", "Tasks", "Nations", "Caveats"):
+            self.data_sheet(sheet, getattr(self.r, sheet.lower()))
+        self.charts()
+
+    def summary(self) -> None:
+        ws = self.wb.add_worksheet("Summary")
+        df = self.r.summary
+        first, last = self.table(ws, "tblSummary", df[["parameter", "value"]])
+        # per-row number formats: the value column mixes kinds of figure
+        for i, (p, v) in enumerate(zip(df["parameter"], df["value"])):
+            name = "shortfall_weighted" if str(p).startswith("shortfall_p") else str(p)
+            nf = _FORMATS.get(name, "General")
+            self.cell(ws, first + i, 1, v, nf)
+        ws.freeze_panes(1, 0)
+        row = last + 2
+        ws.write_string(row, 0, "Solve log (one row per lexicographic level)", self.title)
+        _, last_log = self.table(ws, "tblSolveLog", self.r.solve_log[list(SOLVE_LOG_COLUMNS)], row + 1,
+                                 style="Table Style Light 9")
+        row = last_log + 2
+        ws.write_string(row, 0, "Notes on the columns", self.title)
+        self.table(ws, "tblNotes", self.r.notes[list(NOTES_COLUMNS)], row + 1, style="Table Style Light 9")
+        # one set of widths for the three stacked tables
+        ws.set_column(0, 0, 28)
+        ws.set_column(1, 1, 66)
+        ws.set_column(2, 2, 60)
+        ws.set_column(3, 6, 12)
+
+    def charts(self) -> None:
+        ws = self.wb.add_worksheet("Charts")
+        ws.write_string(0, 0, f"Personnel per nation at its peak period, in and outside {HOST_COUNTRY} "
+                              f"(HOST_COUNTRY; locations with country {HOST_COUNTRY} count as in)", self.bold)
+        split = host_split(self.r)
+        df = pd.DataFrame(split, columns=["nation", f"in {HOST_COUNTRY}", f"outside {HOST_COUNTRY}"])
+        first, last = self.table(ws, "tblHostSplit", df, 1, style="Table Style Light 9")
+        ws.freeze_panes(2, 0)
+
+        # 1. coverage by task, from the Tasks sheet
+        t_first, t_last, n_tasks = self.tables["Tasks"]
+        tcols = list(COLUMNS["Tasks"])
+        task_col, cov_col = tcols.index("task"), tcols.index("coverage_pct")
+        chart = self.wb.add_chart({"type": "bar"})
+        chart.add_series({
+            "name": "coverage %",
+            "categories": ["Tasks", t_first, task_col, t_last, task_col],
+            "values": ["Tasks", t_first, cov_col, t_last, cov_col],
+            "data_labels": {"value": True, "num_format": "0"},
+        })
+        chart.set_title({"name": "Coverage by task (%)"})
+        chart.set_x_axis({"min": 0, "max": 100})
+        chart.set_y_axis({"reverse": True})
+        chart.set_legend({"none": True})
+        chart.set_size({"width": 640, "height": max(300, 22 * n_tasks + 120)})
+        ws.insert_chart(xl_rowcol_to_cell(1, 5), chart)
+
+        # 2. personnel per nation, stacked in / outside the host country
+        chart = self.wb.add_chart({"type": "bar", "subtype": "stacked"})
+        for j, color in ((1, "#C0504D"), (2, "#4F81BD")):
+            chart.add_series({
+                "name": ["Charts", 1, j],
+                "categories": ["Charts", first, 0, last, 0],
+                "values": ["Charts", first, j, last, j],
+                "fill": {"color": color},
+            })
+        chart.set_title({"name": f"Personnel per nation at its peak, in / outside {HOST_COUNTRY}"})
+        chart.set_y_axis({"reverse": True})
+        chart.set_size({"width": 640, "height": max(300, 22 * len(df) + 120)})
+        ws.insert_chart(xl_rowcol_to_cell(22, 5), chart)
+
+        # 3. burden: cost share against fair share, from the Nations sheet
+        n_first, n_last, _ = self.tables["Nations"]
+        ncols = list(COLUMNS["Nations"])
+        chart = self.wb.add_chart({"type": "column"})
+        for col in ("cost_share", "fair_share"):
+            j = ncols.index(col)
+            chart.add_series({
+                "name": col.replace("_", " "),
+                "categories": ["Nations", n_first, ncols.index("nation"), n_last, ncols.index("nation")],
+                "values": ["Nations", n_first, j, n_last, j],
+            })
+        chart.set_title({"name": "Cost share against fair share"})
+        chart.set_y_axis({"num_format": "0%"})
+        chart.set_size({"width": 640, "height": 320})
+        ws.insert_chart(xl_rowcol_to_cell(44, 5), chart)
+        ws.set_column(0, 0, 12)
+        ws.set_column(1, 2, 14)
+
+
+def _display(v) -> str:
+    if isinstance(v, float):
+        return f"{v:,.2f}"
+    if isinstance(v, int):
+        return f"{v:,}"
+    return str(v)
+
+
+__all__ = ["HOST_COUNTRY", "SHEET_ORDER", "WORKBOOK_OPTIONS", "host_split", "write_json_summary", "write_plan"]
