@@ -233,9 +233,11 @@ class _CbcSession(Session):
         self.pulp = pulp
         self.model = model
         self.prob = pulp.LpProblem("forcegen", pulp.LpMinimize)
+        # PuLP ≥ 3.3 attaches variables to the problem; older releases construct them directly
+        make = getattr(self.prob, "add_variable", None) or pulp.LpVariable
         self.vars = [
-            pulp.LpVariable(f"v{i}", lowBound=model.lb[i], upBound=None if model.ub[i] == INF else model.ub[i],
-                            cat=pulp.LpInteger if model.integer[i] else pulp.LpContinuous)
+            make(f"v{i}", lowBound=model.lb[i], upBound=None if model.ub[i] == INF else model.ub[i],
+                 cat=pulp.LpInteger if model.integer[i] else pulp.LpContinuous)
             for i in range(model.num_vars)
         ]
         self._nrows = 0
