@@ -1,0 +1,115 @@
+"""`forcegen plan` and `forcegen verify` through click's runner: outputs, --json, exit statuses."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+
+import openpyxl
+import pytest
+from click.testing import CliRunner
+
+from builders import tiny, write_workbook
+from forcegen.cli import cli
+
+
+def sha(path):
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@pytest.fixture
+def tiny_input(tmp_path):
+    return write_workbook(tiny(), tmp_path / "tiny.xlsx")
+
+
+def test_plan_writes_workbook_and_summary(tiny_input, tmp_path):
+    out = tmp_path / "out" / "plan.xlsx"
+    before = sha(tiny_input)
+    result = CliRunner().invoke(cli, ["plan", str(tiny_input), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert out.is_file()
+    assert sha(tiny_input) == before, "the input file must never be modified"
+    assert "Coverage by priority" in result.stdout
+    assert "status optimal" in result.stdout
+    wb = openpyxl.load_workbook(out, read_only=True)
+    assert {"Summary", "Allocations", "Coverage", "Shortfalls", "Tasks", "Nations", "Caveats"} <= set(wb.sheetnames)
+    # the plan then passes the independent verifier through the CLI
+    verified = CliRunner().invoke(cli, ["verify", str(tiny_input), str(out)])
+    assert verified.exit_code == 0, verified.output
+    assert "OK" in verified.stdout
+
+
+def test_plan_default_output_is_under_outputs(tiny_input, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["plan", str(tiny_input)])
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "outputs" / "plan-tiny.xlsx").is_file()
+
+
+def test_plan_json_prints_only_json(tiny_input, tmp_path):
+    out = tmp_path / "plan.xlsx"
+    result = CliRunner().invoke(cli, ["plan", str(tiny_input), "-o", str(out), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)  # stdout is one JSON object and nothing else
+    # tiny: 2 units required in 2 periods; AAA and BBB offer one unit each at 10 and 20:
+    # everything covered, cost 2 × (10 + 20) = 60
+    assert data["status"] == "optimal"
+    assert data["shortfall_p1"] == 0
+    assert data["total_cost"] == pytest.approx(60)
+    assert data["input_sha256"] == sha(tiny_input)
+
+
+@pytest.mark.parametrize("solver", ["highs", "cbc", "cpsat"])
+def test_plan_each_solver_by_name(tiny_input, tmp_path, solver):
+    out = tmp_path / f"plan-{solver}.xlsx"
+    result = CliRunner().invoke(cli, ["plan", str(tiny_input), "-o", str(out), "--solver", solver, "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["solver"] == solver
+
+
+def test_unknown_solver_lists_the_available_ones(tiny_input, tmp_path):
+    result = CliRunner().invoke(cli, ["plan", str(tiny_input), "-o", str(tmp_path / "p.xlsx"), "--solver", "gurobi"])
+    assert result.exit_code == 2
+    assert "unknown solver 'gurobi'" in result.stderr
+    for name in ("highs", "cbc", "cpsat"):
+        assert name in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_plan_refuses_to_overwrite_its_input(tiny_input):
+    before = sha(tiny_input)
+    result = CliRunner().invoke(cli, ["plan", str(tiny_input), "-o", str(tiny_input)])
+    assert result.exit_code == 2
+    assert "refusing" in result.stderr
+    assert sha(tiny_input) == before
+
+
+def test_plan_invalid_input_exits_2_without_output(tmp_path):
+    rows = tiny()
+    rows["Pledges"][0]["units"] = "ten"
+    bad = write_workbook(rows, tmp_path / "bad.xlsx")
+    out = tmp_path / "plan.xlsx"
+    result = CliRunner().invoke(cli, ["plan", str(bad), "-o", str(out)])
+    assert result.exit_code == 2
+    assert "Pledges row 2, units" in result.stderr
+    assert not out.exists()
+    assert "Traceback" not in result.output
+
+
+def test_verify_detects_a_hand_edit(tiny_input, tmp_path):
+    out = tmp_path / "plan.xlsx"
+    assert CliRunner().invoke(cli, ["plan", str(tiny_input), "-o", str(out)]).exit_code == 0
+    wb = openpyxl.load_workbook(out)
+    ws = wb["Allocations"]
+    header = [c.value for c in ws[1]]
+    units_col = header.index("units") + 1
+    ws.cell(row=2, column=units_col).value = 5  # more than the pledge offers
+    wb.save(out)
+    result = CliRunner().invoke(cli, ["verify", str(tiny_input), str(out)])
+    assert result.exit_code == 1
+    assert "rule 1 supply" in result.stdout
+
+
+def test_time_limit_option_is_validated(tiny_input):
+    result = CliRunner().invoke(cli, ["plan", str(tiny_input), "--time-limit", "-3"])
+    assert result.exit_code == 2
