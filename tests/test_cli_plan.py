@@ -113,3 +113,27 @@ def test_verify_detects_a_hand_edit(tiny_input, tmp_path):
 def test_time_limit_option_is_validated(tiny_input):
     result = CliRunner().invoke(cli, ["plan", str(tiny_input), "--time-limit", "-3"])
     assert result.exit_code == 2
+
+
+def test_time_limited_run_is_feasible_not_optimal_and_still_keeps_every_rule(tmp_path):
+    # the bundled baseline needs tens of seconds for its seven levels; 0.05 s cannot prove them
+    out = tmp_path / "plan.xlsx"
+    result = CliRunner().invoke(cli, ["plan", "-o", str(out), "--time-limit", "0.05", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["status"] == "feasible"
+    from forcegen.cli import _bundled_baseline
+
+    verified = CliRunner().invoke(cli, ["verify", str(_bundled_baseline()), str(out)])
+    assert verified.exit_code == 0, verified.output
+
+
+def test_same_input_same_plan(tiny_input, tmp_path):
+    import pandas as pd
+
+    frames = []
+    for i in range(2):
+        out = tmp_path / f"plan{i}.xlsx"
+        assert CliRunner().invoke(cli, ["plan", str(tiny_input), "-o", str(out)]).exit_code == 0
+        frames.append(pd.read_excel(out, sheet_name="Allocations", engine="openpyxl"))
+    pd.testing.assert_frame_equal(frames[0], frames[1])

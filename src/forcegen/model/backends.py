@@ -273,11 +273,15 @@ class _CbcSession(Session):
             options=[f"randomCbcSeed {options.seed + 1}", "randomSeed 1"],
         )
         t0 = time.perf_counter()
+        watchdog = _Watchdog(options.time_limit)
         try:
-            self.prob.solve(solver)
+            with watchdog:
+                self.prob.solve(solver)
         except pulp.PulpSolverError as exc:
             return Result("error", None, None, None, time.perf_counter() - t0, str(exc))
         seconds = time.perf_counter() - t0
+        if watchdog.fired:
+            return Result("no_solution", None, None, None, seconds, "CBC stopped by the time-limit watchdog")
         # PuLP says "Optimal" after a time-limited stop; only sol_status tells (SOLVERS.md)
         sol = self.prob.sol_status
         if sol == pulp.LpSolutionOptimal:
@@ -296,6 +300,57 @@ class _CbcSession(Session):
             values = _round_values(self.model, raw)
         obj = sum(values[c] * v for c, v in zip(objective.cols, objective.coefs)) if values else None
         return Result(st, values, obj, obj if st == "optimal" else None, seconds, pulp.LpStatus[self.prob.status])
+
+
+class _Watchdog:
+    """A hard wall-clock limit for CBC, which does not always honour its own (SOLVERS.md).
+
+    When the limit plus a grace period passes, the CBC processes started by this
+    process are killed; PuLP then finds no solution and the level keeps the
+    previous level's plan. Linux only (reads /proc); elsewhere it does nothing.
+    """
+
+    def __init__(self, limit: float | None):
+        self.limit = limit
+        self.fired = False
+        self.timer = None
+
+    def __enter__(self):
+        if self.limit:
+            import threading
+
+            self.timer = threading.Timer(self.limit * 1.2 + 2.0, self._kill)
+            self.timer.daemon = True
+            self.timer.start()
+        return self
+
+    def __exit__(self, *exc):
+        if self.timer is not None:
+            self.timer.cancel()
+        return False
+
+    def _kill(self) -> None:
+        import signal
+
+        me = os.getpid()
+        try:
+            pids = [int(d) for d in os.listdir("/proc") if d.isdigit()]
+        except OSError:
+            return
+        for pid in pids:
+            try:
+                with open(f"/proc/{pid}/stat", "rb") as f:
+                    stat = f.read().decode(errors="replace")
+                name = stat[stat.index("(") + 1: stat.rindex(")")]
+                ppid = int(stat[stat.rindex(")") + 2:].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+            if ppid == me and "cbc" in name.lower():
+                try:
+                    os.kill(pid, signal.SIGKILL)
+                    self.fired = True
+                except OSError:
+                    pass
 
 
 # ---------------------------------------------------------------- CP-SAT
