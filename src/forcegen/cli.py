@@ -133,6 +133,8 @@ solver_options = [
     click.option("--threads", type=click.IntRange(min=1), default=None,
                  help="Solver threads (default: 1 for highs and cbc, 2 for cpsat)."),
     click.option("--seed", type=int, default=0, show_default=True, help="Solver random seed (fixed for determinism)."),
+    click.option("--formulation", type=click.Choice(["default", "naive"]), default="default", show_default=True,
+                 help="Model profile (models/FORMULATION.md); naive is the big-M reference, for comparison only."),
 ]
 
 
@@ -145,14 +147,15 @@ def add_options(options):
     return decorator
 
 
-def plan_options(solver: str, time_limit, gap, threads, seed):
+def plan_options(solver: str, time_limit, gap, threads, seed, formulation="default"):
     from .model.backends import get_backend
     from .model.solve import PlanOptions
 
     backend = get_backend(solver)
     if threads is None:
         threads = 2 if backend.name == "cpsat" else 1
-    return PlanOptions(solver=backend.name, time_limit=time_limit, gap=gap, threads=threads, seed=seed)
+    return PlanOptions(solver=backend.name, time_limit=time_limit, gap=gap, threads=threads, seed=seed,
+                       formulation=formulation)
 
 
 class Progress:
@@ -238,7 +241,8 @@ def _print_summary(run) -> None:
 @add_options(solver_options)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
 @handle_errors
-def plan(input: Path | None, out: Path | None, solver, time_limit, gap, threads, seed, as_json: bool) -> None:
+def plan(input: Path | None, out: Path | None, solver, time_limit, gap, threads, seed, formulation,
+         as_json: bool) -> None:
     """Solve INPUT (default: the bundled baseline) and write the plan workbook."""
     import json
 
@@ -248,7 +252,7 @@ def plan(input: Path | None, out: Path | None, solver, time_limit, gap, threads,
 
     input = input or _bundled_baseline()
     out = out or default_output(input)
-    options = plan_options(solver, time_limit, gap, threads, seed)
+    options = plan_options(solver, time_limit, gap, threads, seed, formulation)
     progress = Progress()
     if as_json:
         with stdout_to_stderr():  # solver banners and logs never reach stdout

@@ -43,7 +43,6 @@ def _same_file(a: Path, b: Path) -> bool:
 def run_plan(input_path: Path, output: Path | None, options: PlanOptions = PlanOptions(),
              on_event: Event | None = None) -> PlanRun:
     """Read and validate INPUT, solve every level, write the plan workbook to ``output`` (if given)."""
-    from .model.build import build
     from .model.solve import solve_problem
     from .report import build_report
     from .validate import build_problem
@@ -58,9 +57,7 @@ def run_plan(input_path: Path, output: Path | None, options: PlanOptions = PlanO
     tables = read_tables(input_path)
     emit("phase", {"name": "validate"})
     problem = build_problem(tables, file=str(input_path))
-    emit("phase", {"name": "build"})
-    built = build(problem)
-    plan = solve_problem(problem, options, on_event=emit, built=built)
+    plan = solve_problem(problem, options, on_event=emit)
     report = build_report(problem, plan, input_file=str(input_path), input_sha256=sha,
                           created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
     if output is not None:

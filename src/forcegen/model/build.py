@@ -71,6 +71,7 @@ class Built:
     nations_by_tk: dict[tuple[str, int], list[str]] = field(default_factory=dict)  # (task, period)
     ppu: dict[int, int] = field(default_factory=dict)  # column of x -> personnel per unit
     cap_of: dict[int, str] = field(default_factory=dict)  # column of x -> capability
+    x_pledge: dict[int, str] = field(default_factory=dict)  # column of x -> pledge
 
     def weight(self, k: int) -> int:
         """How many periods the model period k stands for."""
@@ -153,6 +154,7 @@ def add_allocation_vars(b: Built) -> None:
                     b.x[(p.id, tid, loc, k)] = col
                     b.ppu[col] = ppu
                     b.cap_of[col] = p.capability
+                    b.x_pledge[col] = p.id
                     b.x_by_pledge_period.setdefault((p.id, k), []).append(col)
                     b.x_by_task_cap_period.setdefault((tid, p.capability, k), []).append(col)
                     b.x_by_ntk.setdefault((p.nation, tid, k), []).append(col)
@@ -380,6 +382,67 @@ RULE_FAMILIES = (
 
 
 # --------------------------------------------------------------------------
+# the straightforward formulation, kept as the reference point for benchmarks
+# and differential tests (``build(problem, formulation="naive")``)
+# --------------------------------------------------------------------------
+def _pledged(b: Built, cols: list[int]) -> tuple[int, int]:
+    """(units, personnel) pledged by the pledges behind these x columns, not capped by any requirement."""
+    pids = {b.x_pledge[c] for c in cols}
+    pledges = [b.problem.pledge[p] for p in pids]
+    return (sum(p.units for p in pledges), sum(p.units * b.problem.personnel_per_unit(p) for p in pledges))
+
+
+def add_contributions_naive(b: Built) -> None:
+    """(5a, naive) Σ_{x∈X_ntk} x ≤ U·y with U the units the nation pledged; y ≤ Σ x."""
+    m = b.model
+    for (n, tid, k), cols in sorted(b.x_by_ntk.items()):
+        y = m.add_var(f"y[nation={n},task={tid},period={k}]", 0, 1)
+        b.y[(n, tid, k)] = y
+        big, _ = _pledged(b, cols)
+        m.add_row(f"contributes_link[nation={n},task={tid},period={k}]", [(c, 1) for c in cols] + [(y, -big)],
+                  hi=0)
+        m.add_row(f"contributes_only_if[nation={n},task={tid},period={k}]", [(y, 1)] + [(c, -1) for c in cols],
+                  hi=0)
+
+
+def add_lead_share_naive(b: Built) -> None:
+    """(5f, naive) b·P[n,t,k] ≥ a·P[t,k] − b·M·(1 − L[n,t]), M = σ × pledged personnel (one big-M row per nation)."""
+    pb = b.problem
+    m = b.model
+    share = pb.scenario.lead_min_share
+    if share <= 0:
+        return
+    a, bb = ratio(share)
+    for t in pb.tasks:
+        if t.lead == "none":
+            continue
+        for k in b.task_periods(t):
+            if (t.id, k) not in b.z:
+                continue
+            groups = {n: b.x_by_ntk[(n, t.id, k)] for n in b.nations_by_tk[(t.id, k)]}
+            all_cols = [c for cols in groups.values() for c in cols]
+            _, pledged = _pledged(b, all_cols)
+            big = share * pledged
+            for n, cols in sorted(groups.items()):
+                if (n, t.id) not in b.lead:
+                    continue
+                terms: dict[int, float] = {}
+                for c in all_cols:
+                    terms[c] = terms.get(c, 0) - a * b.ppu[c]
+                for c in cols:
+                    terms[c] = terms.get(c, 0) + bb * b.ppu[c]
+                terms[b.lead[(n, t.id)]] = -bb * big
+                m.add_row(f"lead_share[nation={n},task={t.id},period={k}]", terms, lo=-bb * big)
+
+
+FORMULATIONS = {
+    "default": RULE_FAMILIES,
+    "naive": tuple({add_contributions: add_contributions_naive, add_lead_share: add_lead_share_naive}.get(f, f)
+                   for f in RULE_FAMILIES),
+}
+
+
+# --------------------------------------------------------------------------
 # objective levels
 # --------------------------------------------------------------------------
 def objectives(b: Built) -> list[Objective]:
@@ -415,14 +478,21 @@ def objectives(b: Built) -> list[Objective]:
     return out
 
 
-def build(problem: Problem, aggregate_periods: bool = True) -> Built:
+def build(problem: Problem, aggregate_periods: bool | None = None, formulation: str = "default") -> Built:
     """Build the model: variables, then one ``add_<family>`` per hard rule, then the levels.
 
-    With ``aggregate_periods`` (the default) identical periods share one model period.
+    ``formulation`` is ``default`` or ``naive`` (the straightforward big-M model, one
+    block of variables per period: the reference the benchmarks compare against).
+    With ``aggregate_periods`` (default: on for ``default``) identical periods share one
+    model period.
     """
+    if formulation not in FORMULATIONS:
+        raise ValueError(f"unknown formulation {formulation!r}; available: {', '.join(FORMULATIONS)}")
+    if aggregate_periods is None:
+        aggregate_periods = formulation != "naive"
     b = Built(problem, LinearModel(), blocks=period_blocks(problem, aggregate_periods))
     add_allocation_vars(b)
-    for family in RULE_FAMILIES:
+    for family in FORMULATIONS[formulation]:
         family(b)
     b.objectives = objectives(b)
     return b

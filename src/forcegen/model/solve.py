@@ -28,10 +28,11 @@ class PlanOptions:
     gap: float = 0.0  # relative gap accepted at each level
     threads: int = 1
     seed: int = 0
+    formulation: str = "default"  # default | naive (the reference big-M model)
 
     def as_dict(self) -> dict:
         return {"solver": self.solver, "time_limit": self.time_limit, "gap": self.gap, "threads": self.threads,
-                "seed": self.seed}
+                "seed": self.seed, "formulation": self.formulation}
 
 
 Event = Callable[[str, dict], None]
@@ -58,8 +59,8 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
     backend = get_backend(options.solver)
     t_start = time.perf_counter()
     if built is None:
-        emit("build_start", {})
-        built = build(problem)
+        emit("phase", {"name": "build"})
+        built = build(problem, formulation=options.formulation)
     model = built.model
     build_s = time.perf_counter() - t_start
     emit("build_done", {"seconds": build_s, "variables": model.num_vars, "rows": len(model.rows)})
