@@ -34,6 +34,23 @@ def is_blank(value: object) -> bool:
     return value is None or (isinstance(value, str) and value.strip() == "")
 
 
+def show(value: object) -> str:
+    """A cell value as the user typed it, for messages: text quoted, dates as dates."""
+    import datetime as _dt
+
+    if isinstance(value, _dt.datetime):
+        if value.time() == _dt.time():
+            return f"the date {value:%Y-%m-%d}"
+        return f"the date and time {value:%Y-%m-%d %H:%M}"
+    if isinstance(value, (_dt.date, _dt.time, _dt.timedelta)):
+        return f"the date/time {value}"
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value)) if abs(value) < 1e15 else repr(value)
+    return repr(value)
+
+
 def convert(col: Column, value: object) -> tuple[object, str | None]:
     """Convert one non-blank cell to the column's type; (value, error message)."""
     if isinstance(value, str):
@@ -41,7 +58,7 @@ def convert(col: Column, value: object) -> tuple[object, str | None]:
     kind = col.kind
     if kind in ("id", "ref"):
         if isinstance(value, bool):
-            return None, f"expected {col.expects}, got {value!r}"
+            return None, f"expected {col.expects}, got {show(value)}"
         if isinstance(value, float) and value.is_integer():
             value = int(value)
         return str(value), None
@@ -59,42 +76,42 @@ def convert(col: Column, value: object) -> tuple[object, str | None]:
             return True, None
         if text in NO:
             return False, None
-        return None, f"expected yes or no (also true/false, y/n, 1/0), got {value!r}"
+        return None, f"expected yes or no (also true/false, y/n, 1/0), got {show(value)}"
     if kind == "enum":
         text = str(value).strip().lower()
         if text in col.choices:
             return text, None
-        return None, f"expected {col.expects}, got {value!r}"
+        return None, f"expected {col.expects}, got {show(value)}"
     if kind == "country":
         text = str(value).strip().upper()
         if text == NO_COUNTRY or (len(text) == 3 and text.isalpha() and text.isascii()):
             return text, None
-        return None, f"expected a 3-letter ISO country code or {NO_COUNTRY}, got {value!r}"
+        return None, f"expected a 3-letter ISO country code or {NO_COUNTRY}, got {show(value)}"
     # numbers
     number: float
     if isinstance(value, bool):
-        return None, f"expected {col.expects}, got {value!r}"
+        return None, f"expected {col.expects}, got {show(value)}"
     if isinstance(value, (int, float)):
         number = value
     else:
         try:
             number = float(str(value).replace("\u00a0", "").strip())
         except ValueError:
-            return None, f"expected {col.expects}, got {value!r}"
+            return None, f"expected {col.expects}, got {show(value)}"
     if isinstance(number, float) and not math.isfinite(number):
-        return None, f"expected {col.expects}, got {value!r}"
+        return None, f"expected {col.expects}, got {show(value)}"
     if kind == "int":
         if isinstance(number, float):
             if not number.is_integer():
-                return None, f"expected {col.expects}, got {value!r}"
+                return None, f"expected {col.expects}, got {show(value)}"
             number = int(number)
     else:
         number = float(number)
     if col.minimum is not None:
         if number < col.minimum or (col.exclusive_minimum and number <= col.minimum):
-            return None, f"expected {col.expects}, got {value!r}"
+            return None, f"expected {col.expects}, got {show(value)}"
     if col.maximum is not None and number > col.maximum:
-        return None, f"expected {col.expects}, got {value!r}"
+        return None, f"expected {col.expects}, got {show(value)}"
     return number, None
 
 
@@ -115,6 +132,8 @@ class _Checker:
             self.add(sheet.name, 1, c, "required column is missing from the header row")
         out = []
         for row_no, raw in table.rows:
+            if all(is_blank(v) for v in raw.values()):
+                continue  # SPEC: blank rows are skipped
             values: dict[str, object] = {}
             bad: set[str] = set()
             for col in sheet.columns:
@@ -151,14 +170,21 @@ class _Checker:
             else:
                 seen[key] = row_no
 
-    def refs(self, sheet: Sheet, records, known: dict[str, set[str]]) -> None:
+    def refs(self, sheet: Sheet, records, known: dict[str, set[str] | None]) -> None:
         for row_no, values, bad in records:
             for col in sheet.columns:
                 if col.kind != "ref" or col.name in bad or values[col.name] is None:
                     continue
-                if values[col.name] not in known[col.ref]:
+                if known[col.ref] is None:
+                    continue  # that sheet or its id column is missing, reported once already
+                value = values[col.name]
+                if value not in known[col.ref]:
+                    hint = ""
+                    same = sorted(k for k in known[col.ref] if k.lower() == value.lower())
+                    if same:
+                        hint = f"; ids are case-sensitive: did you mean {same[0]!r}?"
                     self.add(sheet.name, row_no, col.name,
-                             f"unknown {_NOUN[col.ref]} {values[col.name]!r} (not on sheet {col.ref})")
+                             f"unknown {_NOUN[col.ref]} {value!r} (not on sheet {col.ref}){hint}")
 
 
 def _scenario(chk: _Checker, sheet: Sheet, table: Table | None) -> tuple[dict[str, object], int | None]:
@@ -170,6 +196,9 @@ def _scenario(chk: _Checker, sheet: Sheet, table: Table | None) -> tuple[dict[st
         for c in ("parameter", "value"):
             if c not in table.columns:
                 chk.add(sheet.name, 1, c, "required column is missing from the header row")
+        if "parameter" not in table.columns or "value" not in table.columns:
+            table = None  # reported above; the rows cannot be read
+    if table is not None:
         for row_no, raw in table.rows:
             name_raw = raw.get("parameter")
             if is_blank(name_raw):
@@ -197,7 +226,7 @@ def _scenario(chk: _Checker, sheet: Sheet, table: Table | None) -> tuple[dict[st
             else:
                 values[name] = value
     for spec in sheet.parameters:
-        if spec.name not in rows and spec.required:
+        if spec.name not in rows and spec.required and table is not None:
             chk.add(sheet.name, None, None, f"missing required parameter {spec.name} ({spec.description.lower()})")
         values.setdefault(spec.name, spec.default)
     return values, rows.get("horizon")
@@ -223,12 +252,13 @@ def build_problem(tables: dict[str, Table], file: str = "") -> d.Problem:
     scenario_values, _ = _scenario(chk, sheet_of["Scenario"], tables.get("Scenario"))
     horizon = scenario_values.get("horizon")
 
-    known = {
-        "Nations": {v["nation"] for _, v, b in recs["Nations"] if "nation" not in b},
-        "Capabilities": {v["capability"] for _, v, b in recs["Capabilities"] if "capability" not in b},
-        "Locations": {v["location"] for _, v, b in recs["Locations"] if "location" not in b},
-        "Tasks": {v["task"] for _, v, b in recs["Tasks"] if "task" not in b},
-    }
+    known: dict[str, set[str] | None] = {}
+    for name, id_col in (("Nations", "nation"), ("Capabilities", "capability"), ("Locations", "location"),
+                         ("Tasks", "task")):
+        if name in tables and id_col in tables[name].columns:
+            known[name] = {v[id_col] for _, v, b in recs[name] if id_col not in b}
+        else:
+            known[name] = None
     for name in ("Basing", "Requirements", "Pledges", "Caveats"):
         chk.refs(sheet_of[name], recs[name], known)
 
@@ -250,14 +280,17 @@ def build_problem(tables: dict[str, Table], file: str = "") -> d.Problem:
 
     based = {v["task"] for _, v, b in recs["Basing"] if "task" not in b}
     required = {v["task"] for _, v, b in recs["Requirements"] if "task" not in b}
-    if "Basing" in tables and "Requirements" in tables:
-        for row_no, v, bad in recs["Tasks"]:
-            if "task" in bad or v.get("active") is False:
-                continue
-            if v["task"] not in based:
-                chk.add("Tasks", row_no, "task", f"active task {v['task']} has no row on sheet Basing")
-            if v["task"] not in required:
-                chk.add("Tasks", row_no, "task", f"active task {v['task']} has no row on sheet Requirements")
+
+    def readable(name: str) -> bool:
+        return name in tables and "task" in tables[name].columns
+
+    for row_no, v, bad in recs["Tasks"]:
+        if "task" in bad or v.get("active") is False:
+            continue
+        if readable("Basing") and v["task"] not in based:
+            chk.add("Tasks", row_no, "task", f"active task {v['task']} has no row on sheet Basing")
+        if readable("Requirements") and v["task"] not in required:
+            chk.add("Tasks", row_no, "task", f"active task {v['task']} has no row on sheet Requirements")
 
     for row_no, v, bad in recs["Caveats"]:
         if v["rule"] == "max_personnel" and v["limit"] is None and "limit" not in bad:
