@@ -223,7 +223,7 @@ class Problem:
         return range(max(1, pledge.from_period), min(self.scenario.horizon, pledge.to_period) + 1)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, order=True)
 class Allocation:
     """Whole units of one pledge on one task at one location in one period."""
 

@@ -82,7 +82,7 @@ class Built:
         return [k for k in self.problem.active_periods(task) if k in self.blocks]
 
 
-def period_blocks(problem: Problem, aggregate: bool = True) -> dict[int, tuple[int, ...]]:
+def period_blocks(problem: Problem, aggregate: bool = True, reference=None) -> dict[int, tuple[int, ...]]:
     """Group periods whose data are identical (same active tasks, same available pledges).
 
     Within such a block, any plan can be replaced by copies of its lexicographically
@@ -102,9 +102,14 @@ def period_blocks(problem: Problem, aggregate: bool = True) -> dict[int, tuple[i
     for p in problem.pledges:
         for k in problem.pledge_periods(p):
             avail[k].append(p.id)
+    ref: dict[int, list] = {k: [] for k in periods}
+    if reference is not None:  # with a stability level, periods must also agree in the reference plan
+        for a in sorted(reference.allocations, key=lambda a: (a.task, a.location, a.pledge)):
+            if a.period in ref:
+                ref[a.period].append((a.task, a.location, a.pledge, a.units))
     groups: dict[tuple, list[int]] = {}
     for k in periods:
-        groups.setdefault((tuple(active[k]), tuple(avail[k])), []).append(k)
+        groups.setdefault((tuple(active[k]), tuple(avail[k]), tuple(ref[k])), []).append(k)
     return {ks[0]: tuple(ks) for ks in groups.values()}
 
 
@@ -478,7 +483,49 @@ def objectives(b: Built) -> list[Objective]:
     return out
 
 
-def build(problem: Problem, aggregate_periods: bool | None = None, formulation: str = "default") -> Built:
+def stability_objective(b: Built, reference) -> Objective:
+    """The optional last level of a what-if: fewest units moved against a reference plan.
+
+    changes = Σ_{n,t,l,p} |X[n,t,l,p] − base[n,t,l,p]|, X the units of nation n on task t
+    at location l in period p, base the reference plan's; linearised with d ≥ ±(X − base).
+    """
+    pb = b.problem
+    m = b.model
+    base: dict[tuple[str, str, str, int], int] = {}
+    for a in reference.allocations:
+        nation = pb.pledge[a.pledge].nation if a.pledge in pb.pledge else _reference_nation(reference, a)
+        key = (nation, a.task, a.location, a.period)
+        base[key] = base.get(key, 0) + a.units
+    groups: dict[tuple[str, str, str, int], list[int]] = {}
+    for (pid, tid, loc, k), col in b.x.items():
+        groups.setdefault((pb.pledge[pid].nation, tid, loc, k), []).append(col)
+    cols, coefs = [], []
+    constant = 0.0
+    covered = set()
+    for (n, tid, loc, k), xs in sorted(groups.items()):
+        for period in b.blocks[k]:
+            covered.add((n, tid, loc, period))
+            target = base.get((n, tid, loc, period), 0)
+            top = max(sum(m.ub[c] for c in xs), target)
+            d = m.add_var(f"moved[nation={n},task={tid},location={loc},period={period}]", 0, top, integer=False)
+            m.add_row(f"moved_up[nation={n},task={tid},location={loc},period={period}]",
+                      [(d, 1)] + [(c, -1) for c in xs], lo=-target)
+            m.add_row(f"moved_down[nation={n},task={tid},location={loc},period={period}]",
+                      [(d, 1)] + [(c, 1) for c in xs], lo=target)
+            cols.append(d)
+            coefs.append(1.0)
+    for key, units in base.items():
+        if key not in covered:  # the variant cannot place these units at all: they move for sure
+            constant += units
+    return Objective("changes", cols, coefs, constant)
+
+
+def _reference_nation(reference, allocation) -> str:
+    return getattr(allocation, "nation", "") or ""
+
+
+def build(problem: Problem, aggregate_periods: bool | None = None, formulation: str = "default",
+          reference=None) -> Built:
     """Build the model: variables, then one ``add_<family>`` per hard rule, then the levels.
 
     ``formulation`` is ``default`` or ``naive`` (the straightforward big-M model, one
@@ -490,9 +537,11 @@ def build(problem: Problem, aggregate_periods: bool | None = None, formulation: 
         raise ValueError(f"unknown formulation {formulation!r}; available: {', '.join(FORMULATIONS)}")
     if aggregate_periods is None:
         aggregate_periods = formulation != "naive"
-    b = Built(problem, LinearModel(), blocks=period_blocks(problem, aggregate_periods))
+    b = Built(problem, LinearModel(), blocks=period_blocks(problem, aggregate_periods, reference))
     add_allocation_vars(b)
     for family in FORMULATIONS[formulation]:
         family(b)
     b.objectives = objectives(b)
+    if reference is not None:
+        b.objectives.append(stability_objective(b, reference))
     return b

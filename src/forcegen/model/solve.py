@@ -53,14 +53,18 @@ def _relative_gap(value: float, bound: float | None) -> float | None:
 
 
 def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_event: Event | None = None,
-                  built: Built | None = None) -> Plan:
-    """Solve every level in order and return the plan with its solve log."""
+                  built: Built | None = None, reference: Plan | None = None) -> Plan:
+    """Solve every level in order and return the plan with its solve log.
+
+    With a ``reference`` plan (a what-if's baseline), a last level ``changes``
+    then moves as few units as possible relative to it, holding every level.
+    """
     emit = on_event or (lambda kind, data: None)
     backend = get_backend(options.solver)
     t_start = time.perf_counter()
     if built is None:
         emit("phase", {"name": "build"})
-        built = build(problem, formulation=options.formulation)
+        built = build(problem, formulation=options.formulation, reference=reference)
     model = built.model
     build_s = time.perf_counter() - t_start
     emit("build_done", {"seconds": build_s, "variables": model.num_vars, "rows": len(model.rows)})
