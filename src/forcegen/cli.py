@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import ForcegenError, InputError
+from .errors import ForcegenError, InputError, UsageError
 
 BUNDLED_BASELINE = "inputs/baseline.xlsx"
 
@@ -36,7 +36,8 @@ def _fail(exc: ForcegenError) -> None:
         n = len(exc.issues)
         click.secho(f"{n} problem{'s' if n != 1 else ''} found", fg="red", err=True)
     else:
-        click.secho(f"error: {exc}", fg="red", err=True)
+        for line in str(exc).splitlines() or [type(exc).__name__]:
+            click.secho(f"error: {line}", fg="red", err=True)
     sys.exit(exc.exit_code)
 
 
@@ -172,7 +173,9 @@ class Progress:
         if self.quiet:
             return
         c = self.console
-        if kind == "phase":
+        if kind == "change":
+            c.print(f"  change: {data['text']}")
+        elif kind == "phase":
             detail = f" {data['detail']}" if data.get("detail") else ""
             c.print(f"[bold]{data['name']}[/]{detail}")
         elif kind == "build_done":
@@ -261,6 +264,84 @@ def plan(input: Path | None, out: Path | None, solver, time_limit, gap, threads,
         return
     run = run_plan(input, out, options, on_event=progress)
     _print_summary(run)
+
+
+def _print_headline(comparison, output) -> None:
+    for line in comparison.headline:
+        click.echo(line)
+    if output is not None:
+        click.echo(f"wrote {output}")
+
+
+@cli.command()
+@click.argument("input", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--set", "sets", multiple=True, metavar="SHEET:KEY:COLUMN=VALUE",
+              help="Change one cell (repeatable). KEY is the row's id; for Scenario the parameter, COLUMN value; "
+                   "Basing/Requirements use TASK/LOCATION or TASK/CAPABILITY; Caveats #ROW.")
+@click.option("--drop-nation", "drop", multiple=True, metavar="ID",
+              help="Remove a nation's pledges and caveats, so it neither contributes nor leads (repeatable).")
+@click.option("--changes", "changes_file", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Workbook with a Changes sheet (sheet, key, column, value, note).")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Comparison workbook [default: outputs/whatif-<input stem>.xlsx].")
+@click.option("--stable/--no-stable", default=True, show_default=True,
+              help="Solve the variant with the fewest units moved from the baseline plan, holding every level.")
+@add_options(solver_options)
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison summary as one JSON object on stdout.")
+@handle_errors
+def whatif(input: Path, sets, drop, changes_file, out, stable, solver, time_limit, gap, threads, seed, formulation,
+           as_json) -> None:
+    """Solve INPUT and a changed copy of it, and write the comparison (INPUT is never modified)."""
+    import json
+
+    from .model.backends import stdout_to_stderr
+    from .pipeline import run_whatif
+    from .whatif import parse_change, read_changes
+    from .workbook.compare_write import comparison_json
+
+    changes = [parse_change(text) for text in sets]
+    if changes_file is not None:
+        changes += read_changes(changes_file)
+    if not changes and not drop:
+        raise UsageError("nothing to change: give --set, --drop-nation or --changes")
+    out = out or Path("outputs") / f"whatif-{input.stem}.xlsx"
+    options = plan_options(solver, time_limit, gap, threads, seed, formulation)
+    progress = Progress()
+    if as_json:
+        with stdout_to_stderr():
+            run = run_whatif(input, changes, list(drop), out, options, stable=stable, on_event=progress)
+        click.echo(json.dumps(comparison_json(run.comparison), ensure_ascii=False, default=str))
+        return
+    run = run_whatif(input, changes, list(drop), out, options, stable=stable, on_event=progress)
+    _print_headline(run.comparison, run.output)
+
+
+@cli.command()
+@click.argument("a", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("b", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Comparison workbook [default: outputs/compare-<A stem>-<B stem>.xlsx].")
+@add_options(solver_options)
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison summary as one JSON object on stdout.")
+@handle_errors
+def compare(a: Path, b: Path, out, solver, time_limit, gap, threads, seed, formulation, as_json) -> None:
+    """Compare two input workbooks (solving each) or two plan workbooks, and write the comparison."""
+    import json
+
+    from .model.backends import stdout_to_stderr
+    from .pipeline import run_compare
+    from .workbook.compare_write import comparison_json
+
+    out = out or Path("outputs") / f"compare-{a.stem}-{b.stem}.xlsx"
+    options = plan_options(solver, time_limit, gap, threads, seed, formulation)
+    progress = Progress()
+    if as_json:
+        with stdout_to_stderr():
+            comparison = run_compare(a, b, out, options, on_event=progress)
+        click.echo(json.dumps(comparison_json(comparison), ensure_ascii=False, default=str))
+        return
+    comparison = run_compare(a, b, out, options, on_event=progress)
+    _print_headline(comparison, out)
 
 
 def main() -> None:  # pragma: no cover

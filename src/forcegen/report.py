@@ -34,6 +34,13 @@ import pandas as pd
 from . import __version__
 from .domain import Caveat, Plan, Pledge, Problem, Task
 
+#: The host country of the force (the Multinational Force for Ukraine): reports split
+#: personnel into "in UKR" (allocations at locations whose country is UKR) and
+#: "outside UKR" (every other country and ``---``). The input has no notion of a
+#: host; this product is built for one. Defined here once; the plan workbook and
+#: the comparison import it.
+HOST_COUNTRY = "UKR"
+
 #: Sheets of the plan workbook and their columns, SPEC section 4 first, extras after.
 COLUMNS: dict[str, tuple[str, ...]] = {
     "Summary": ("parameter", "value"),

@@ -28,13 +28,10 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..errors import UsageError
-from ..report import COLUMNS, NOTES_COLUMNS, SOLVE_LOG_COLUMNS, Report
+from ..report import COLUMNS, HOST_COUNTRY, NOTES_COLUMNS, SOLVE_LOG_COLUMNS, Report
 
-#: The host country of the force (the Multinational Force for Ukraine): the
-#: personnel chart splits each nation's personnel into "in UKR" (allocations at
-#: locations whose country is UKR) and "outside UKR" (every other country and
-#: ``---``). The input has no notion of a host; this product is built for one.
-HOST_COUNTRY = "UKR"
+# HOST_COUNTRY (defined once, in report.py): the personnel chart splits each
+# nation's personnel into "in UKR" and "outside UKR".
 
 SHEET_ORDER = ("Summary", "Allocations", "Coverage", "Shortfalls", "Tasks", "Nations", "Caveats", "Charts")
 
@@ -62,11 +59,26 @@ def write_plan(report: Report, path, *, input_path=None) -> Path:
     Raises ``UsageError`` when ``path`` is (or resolves to) the input workbook
     or a folder. The parent folder is created when missing.
     """
+    return write_atomically(path, lambda wb: _Writer(wb, report).write(),
+                            input_paths=() if input_path is None else (input_path,), what="plan")
+
+
+def write_atomically(path, fill, *, input_paths=(), what: str = "plan") -> Path:
+    """Create an XlsxWriter workbook, let ``fill(wb)`` write it, and put it at ``path`` whole or not at all.
+
+    The workbook is written to a temporary file in the target's folder and
+    renamed onto ``path`` (``os.replace``) only when complete; on any failure
+    the temporary file is removed and an existing ``path`` is left untouched.
+    Raises ``UsageError`` when ``path`` is (or resolves to) one of
+    ``input_paths`` or a folder. The parent folder is created when missing.
+    ``what`` names the output in messages ("plan", "comparison").
+    """
     target = Path(path)
-    if input_path is not None and _same_file(target, Path(input_path)):
-        raise UsageError(f"refusing to write the plan over the input workbook {input_path}")
+    for input_path in input_paths:
+        if input_path is not None and _same_file(target, Path(input_path)):
+            raise UsageError(f"refusing to write the {what} over the input workbook {input_path}")
     if target.is_dir():
-        raise UsageError(f"output path {target} is a folder; give a file name such as plan.xlsx")
+        raise UsageError(f"output path {target} is a folder; give a file name such as {what}.xlsx")
     target.parent.mkdir(parents=True, exist_ok=True)
 
     fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
@@ -75,7 +87,7 @@ def write_plan(report: Report, path, *, input_path=None) -> Path:
     wb = None
     try:
         wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
-        _Writer(wb, report).write()
+        fill(wb)
         wb.close()
         _default_permissions(tmp)
         os.replace(tmp, target)
@@ -97,9 +109,9 @@ def write_json_summary(report: Report) -> dict:
     ``levels`` is the solve log, one dict per lexicographic level.
     """
     out = report.summary_dict()
-    out["options"] = {str(k): _json_value(v) for k, v in report.options.items()}
+    out["options"] = {str(k): json_value(v) for k, v in report.options.items()}
     out["levels"] = [
-        {k: _json_value(v) for k, v in row.items()} for row in report.solve_log.to_dict(orient="records")
+        {k: json_value(v) for k, v in row.items()} for row in report.solve_log.to_dict(orient="records")
     ]
     out["shortfall_rows"] = int(len(report.shortfalls))
     return out
@@ -148,8 +160,9 @@ def _default_permissions(p: Path) -> None:
         pass
 
 
-def _json_value(v):
-    if _is_blank(v):
+def json_value(v):
+    """A cell value as a JSON-able Python value (blanks, NaN and infinities as None)."""
+    if is_blank(v):
         return None
     if hasattr(v, "item") and not isinstance(v, (str, bytes)):
         v = v.item()
@@ -160,7 +173,7 @@ def _json_value(v):
     return str(v)
 
 
-def _is_blank(v) -> bool:
+def is_blank(v) -> bool:
     """None, NaN, NaT and pd.NA are blank cells."""
     if v is None:
         return True
@@ -172,16 +185,25 @@ def _is_blank(v) -> bool:
         return False
 
 
-class _Writer:
-    def __init__(self, wb: xlsxwriter.Workbook, report: Report):
+class TableWriter:
+    """Cells and Excel Tables on an XlsxWriter workbook: text as text, numbers as numbers, blanks blank.
+
+    ``formats`` maps a column name to its number format and ``wide`` to its
+    maximum width; the plan and comparison writers share this class.
+    """
+
+    formats: dict[str, str] = _FORMATS
+    wide: dict[str, int] = _WIDE
+    wrap_columns: tuple[str, ...] = ("reason", "status", "note")
+
+    def __init__(self, wb: xlsxwriter.Workbook):
         self.wb = wb
-        self.r = report
         self.bold = wb.add_format({"bold": True})
         self.title = wb.add_format({"bold": True, "font_size": 13})
         self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
         self.red = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
+        self.green = wb.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"})
         self._fmt: dict[str, object] = {}
-        self.tables: dict[str, tuple[int, int, int]] = {}  # sheet -> (first data row, last data row, n rows)
 
     def fmt(self, num_format: str | None):
         if num_format is None:
@@ -193,7 +215,7 @@ class _Writer:
     # -- cells ---------------------------------------------------------------
     def cell(self, ws, row: int, col: int, value, num_format: str | None = None, text_format=None) -> int:
         """Write one value by its type: text always as text, numbers as numbers, blanks as blanks."""
-        if _is_blank(value):
+        if is_blank(value):
             return 0
         if hasattr(value, "item") and not isinstance(value, (str, bytes)):
             value = value.item()
@@ -219,14 +241,21 @@ class _Writer:
         widths = [len(str(c)) + 3 for c in cols]
         for i, row in enumerate(df.itertuples(index=False, name=None)):
             for j, (col, v) in enumerate(zip(cols, row)):
-                wrap = self.wrap if col in ("reason", "status", "note") else None
-                self.cell(ws, first_row + 1 + i, j, v, _FORMATS.get(col), wrap)
-                if not _is_blank(v):
-                    widths[j] = max(widths[j], len(_display(v)) + 2)
+                wrap = self.wrap if col in self.wrap_columns else None
+                self.cell(ws, first_row + 1 + i, j, v, self.formats.get(col), wrap)
+                if not is_blank(v):
+                    widths[j] = max(widths[j], len(display_text(v)) + 2)
         for j, col in enumerate(cols):
-            width = min(max(widths[j], 8), _WIDE.get(col, 40))
+            width = min(max(widths[j], 8), self.wide.get(col, 40))
             ws.set_column(j, j, width)
         return first_row + 1, first_row + max(n, 1)
+
+
+class _Writer(TableWriter):
+    def __init__(self, wb: xlsxwriter.Workbook, report: Report):
+        super().__init__(wb)
+        self.r = report
+        self.tables: dict[str, tuple[int, int, int]] = {}  # sheet -> (first data row, last data row, n rows)
 
     def data_sheet(self, sheet: str, df) -> None:
         ws = self.wb.add_worksheet(sheet)
@@ -340,7 +369,8 @@ class _Writer:
         ws.set_column(1, 2, 14)
 
 
-def _display(v) -> str:
+def display_text(v) -> str:
+    """A value as the text a column must be wide enough for."""
     if isinstance(v, float):
         return f"{v:,.2f}"
     if isinstance(v, int):
@@ -348,4 +378,7 @@ def _display(v) -> str:
     return str(v)
 
 
-__all__ = ["HOST_COUNTRY", "SHEET_ORDER", "WORKBOOK_OPTIONS", "host_split", "write_json_summary", "write_plan"]
+__all__ = [
+    "HOST_COUNTRY", "SHEET_ORDER", "WORKBOOK_OPTIONS", "TableWriter", "display_text", "host_split", "is_blank",
+    "json_value", "write_atomically", "write_json_summary", "write_plan",
+]
