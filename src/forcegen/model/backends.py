@@ -182,9 +182,15 @@ class _HighsSession(Session):
         t0 = time.perf_counter()
         with stdout_to_stderr():
             h.run()
+        status, info = h.getModelStatus(), h.getInfo()
+        if start is not None and info.primal_solution_status == 2 and not self._consistent(objective, info):
+            # HiGHS 1.16 can report a better objective than the solution it hands back
+            # (it returns the unimproved MIP start); solve again without the start
+            with stdout_to_stderr():
+                h.clearSolver()
+                h.run()
+            status, info = h.getModelStatus(), h.getInfo()
         seconds = time.perf_counter() - t0
-        status = h.getModelStatus()
-        info = h.getInfo()
         has = info.primal_solution_status == 2  # kSolutionStatusFeasible
         MS = highspy.HighsModelStatus
         if status == MS.kOptimal:
@@ -203,6 +209,22 @@ class _HighsSession(Session):
         if st == "optimal" and bound is None:
             bound = objective_value
         return Result(st, values, objective_value, bound, seconds, h.modelStatusToString(status))
+
+    def _consistent(self, objective: Objective, info) -> bool:
+        values = self.h.getSolution().col_value
+        mine = sum(values[c] * v for c, v in zip(objective.cols, objective.coefs))
+        return abs(mine - info.objective_function_value) <= 1e-6 * max(1.0, abs(mine))
+
+    def set_col_bounds(self, cols: list[int], lo: list[float], hi: list[float]) -> None:
+        np = self.np
+        self.h.changeColsBounds(len(cols), np.array(cols, dtype=np.int32), np.array(lo, dtype=float),
+                                np.array([min(v, self.inf) for v in hi], dtype=float))
+
+    def set_row_bounds(self, rows: list[int], lo: list[float], hi: list[float]) -> None:
+        np = self.np
+        self.h.changeRowsBounds(len(rows), np.array(rows, dtype=np.int32),
+                                np.array([-self.inf if v == -INF else v for v in lo], dtype=float),
+                                np.array([self.inf if v == INF else v for v in hi], dtype=float))
 
 
 # ---------------------------------------------------------------- CBC (PuLP)

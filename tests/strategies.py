@@ -1,0 +1,159 @@
+"""Hypothesis strategies: small *valid* planning problems as raw sheet rows.
+
+``problem_rows()`` draws the dict-of-lists format of ``builders.tiny()`` (one
+list of row dicts per sheet), so a test can edit the rows (add a pledge, scale
+costs, rename ids) before building the ``Problem`` with
+``builders.problem_from_rows``. ``problems()`` draws the built ``Problem``.
+
+Every instance is valid input (SPEC section 1) and tiny, so a solve takes
+milliseconds:
+
+    horizon 1..3; 2-4 nations (European or not); 1-3 capabilities (personnel per
+    unit 0..150, 0 drawn often); 1-3 locations in UKR/POL/ROU (capacity blank or
+    100..600); 1-3 tasks (priority 1..3, periods within the horizon, lead
+    none/any/european, min_nations 1..3, max_nation_share 1/0.5/0.6/0.75,
+    ceasefire yes/no, active mostly yes) with ≥ 1 basing and ≥ 1 requirement row
+    each (units 1..4, weight 1/0.5/2); 0-6 pledges (units 0..3, window blank or
+    within the horizon, integer cost 0..50, firm or conditional); 0-3 caveats of
+    every rule with any mix of filters; Scenario ceasefire, include_conditional and
+    lead_min_share 0/0.25/0.5 drawn.
+
+Ids are N1.., C1.., L1.., T1.., P1.. so that the renaming test can map them.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from builders import problem_from_rows
+from hypothesis import strategies as st
+
+from forcegen.schema import DOMAINS, PILLARS
+
+COUNTRIES = ("UKR", "POL", "ROU")
+LOCATION_KINDS = ("land_base", "air_base", "naval_base", "depot_site")
+SHARES = (1, 1, 0.5, 0.6, 0.75)
+WEIGHTS = (1, 0.5, 2)
+LEAD_MIN_SHARES = (0, 0.25, 0.5)
+YESNO = ("yes", "no")
+MOSTLY_YES = ("yes", "yes", "yes", "no")
+
+
+def _window(draw, horizon: int) -> tuple[int, int]:
+    first = draw(st.integers(1, horizon))
+    last = draw(st.integers(first, horizon))
+    return first, last
+
+
+def _pledge(draw, pid: str, horizon: int, nations: list[str], capabilities: list[str]) -> dict:
+    row = {
+        "pledge": pid,
+        "nation": draw(st.sampled_from(nations)),
+        "capability": draw(st.sampled_from(capabilities)),
+        "units": draw(st.integers(0, 3)),
+        "cost_per_unit": draw(st.integers(0, 50)),
+        "status": draw(st.sampled_from(("firm", "conditional"))),
+    }
+    if draw(st.booleans()):  # a window; otherwise the default 1..horizon
+        row["from_period"], row["to_period"] = _window(draw, horizon)
+    return row
+
+
+@st.composite
+def pledge_row(draw, rows: dict, pid: str) -> dict:
+    """One more valid pledge row for an existing problem (used by the metamorphic tests)."""
+    horizon = next(r["value"] for r in rows["Scenario"] if r["parameter"] == "horizon")
+    nations = [r["nation"] for r in rows["Nations"]]
+    capabilities = [r["capability"] for r in rows["Capabilities"]]
+    return _pledge(draw, pid, horizon, nations, capabilities)
+
+
+@st.composite
+def problem_rows(draw) -> dict[str, list[dict]]:
+    """A small valid problem as raw rows per sheet (the format of ``builders.tiny()``)."""
+    horizon = draw(st.integers(1, 3))
+    scenario = [
+        {"parameter": "name", "value": "generated"},
+        {"parameter": "horizon", "value": horizon},
+        {"parameter": "ceasefire", "value": draw(st.sampled_from(MOSTLY_YES))},
+        {"parameter": "include_conditional", "value": draw(st.sampled_from(MOSTLY_YES))},
+        {"parameter": "lead_min_share", "value": draw(st.sampled_from(LEAD_MIN_SHARES))},
+    ]
+
+    nation_ids = [f"N{i}" for i in range(1, draw(st.integers(2, 4)) + 1)]
+    nations = [{"nation": n, "name": f"Nation {n}", "european": draw(st.sampled_from(YESNO))} for n in nation_ids]
+
+    cap_ids = [f"C{i}" for i in range(1, draw(st.integers(1, 3)) + 1)]
+    capabilities = [
+        {"capability": c, "name": f"Capability {c}", "domain": draw(st.sampled_from(DOMAINS)), "unit": "unit",
+         "personnel_per_unit": draw(st.one_of(st.sampled_from((0, 50, 100)), st.integers(0, 150)))}
+        for c in cap_ids
+    ]
+
+    loc_ids = [f"L{i}" for i in range(1, draw(st.integers(1, 3)) + 1)]
+    locations = [
+        {"location": loc, "name": f"Base {loc}", "country": draw(st.sampled_from(COUNTRIES)),
+         "kind": draw(st.sampled_from(LOCATION_KINDS)),
+         "personnel_capacity": draw(st.one_of(st.none(), st.integers(100, 600)))}
+        for loc in loc_ids
+    ]
+
+    task_ids = [f"T{i}" for i in range(1, draw(st.integers(1, 3)) + 1)]
+    tasks, basing, requirements = [], [], []
+    for t in task_ids:
+        start, end = _window(draw, horizon)
+        active = draw(st.sampled_from(MOSTLY_YES))
+        tasks.append({
+            "task": t, "name": f"Task {t}", "pillar": draw(st.sampled_from(PILLARS)),
+            "priority": draw(st.integers(1, 3)), "start_period": start, "end_period": end,
+            "requires_ceasefire": draw(st.sampled_from(YESNO)),
+            "lead": draw(st.sampled_from(("none", "any", "european"))),
+            "min_nations": draw(st.sampled_from((1, 1, 2, 3))), "max_nation_share": draw(st.sampled_from(SHARES)),
+            "active": active,
+        })
+        least = 1 if active == "yes" else 0
+        for loc in draw(st.lists(st.sampled_from(loc_ids), min_size=least, unique=True)):
+            basing.append({"task": t, "location": loc})
+        for c in draw(st.lists(st.sampled_from(cap_ids), min_size=least, unique=True)):
+            requirements.append({"task": t, "capability": c, "units": draw(st.integers(1, 4)),
+                                 "weight": draw(st.sampled_from(WEIGHTS))})
+
+    # pledges mostly of a required capability, so that most instances allocate something
+    needed = [c for c in cap_ids if any(r["capability"] == c for r in requirements)]
+    n_pledges = draw(st.one_of(st.integers(0, 6), st.integers(2, 6)))
+    pledges = [_pledge(draw, f"P{i}", horizon, nation_ids, needed + cap_ids) for i in range(1, n_pledges + 1)]
+
+    caveats = []
+    for _ in range(draw(st.integers(0, 3))):
+        rule = draw(st.sampled_from(("forbid", "only", "max_personnel")))
+        row = {"nation": draw(st.sampled_from(nation_ids)), "rule": rule}
+        filters = {
+            "country": st.sampled_from(COUNTRIES),
+            "domain": st.sampled_from(DOMAINS),
+            "capability": st.sampled_from(cap_ids),
+            "pillar": st.sampled_from(PILLARS),
+            "task": st.sampled_from(task_ids),
+        }
+        for key, values in filters.items():
+            if draw(st.integers(0, 3)) == 3:  # each filter set with probability 1/4
+                row[key] = draw(values)
+        if rule == "max_personnel":
+            row["limit"] = draw(st.one_of(st.sampled_from((0, 100)), st.integers(0, 400)))
+        caveats.append(row)
+
+    return {
+        "Scenario": scenario,
+        "Nations": nations,
+        "Capabilities": capabilities,
+        "Locations": locations,
+        "Tasks": tasks,
+        "Basing": basing,
+        "Requirements": requirements,
+        "Pledges": pledges,
+        "Caveats": caveats,
+    }
+
+
+def problems():
+    """A small valid ``Problem`` (built from ``problem_rows()``)."""
+    return problem_rows().map(lambda rows: problem_from_rows(copy.deepcopy(rows)))
