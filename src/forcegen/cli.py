@@ -344,5 +344,152 @@ def compare(a: Path, b: Path, out, solver, time_limit, gap, threads, seed, formu
     _print_headline(comparison, out)
 
 
+# --------------------------------------------------------------------------- sweep
+
+SWEEP_KINDS = ("leave-one-out", "caveats", "reliability", "grid")
+
+#: the solver options of ``sweep``: as ``solver_options``, but the time limit is per variant
+#: and the solver's seed is ``--solver-seed`` (``--seed`` seeds the reliability samples)
+sweep_solver_options = [
+    click.option("--solver", default="highs", show_default=True,
+                 help="MIP solver: highs (HiGHS via highspy), cbc (CBC via PuLP) or cpsat (OR-Tools CP-SAT)."),
+    click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
+                 help="Seconds for EACH variant's solve (all its levels), and for the baseline's; "
+                      "the best plan found so far is kept."),
+    click.option("--gap", type=click.FloatRange(min=0, max=1), default=0.0, show_default=True,
+                 help="Relative optimality gap accepted at each level."),
+    click.option("--threads", type=click.IntRange(min=1), default=None,
+                 help="Solver threads per variant (default: 1 for highs and cbc, 2 for cpsat)."),
+    click.option("--solver-seed", type=int, default=0, show_default=True,
+                 help="Solver random seed (fixed for determinism)."),
+    click.option("--formulation", type=click.Choice(["default", "naive"]), default="default", show_default=True,
+                 help="Model profile (models/FORMULATION.md); naive is the big-M reference, for comparison only."),
+]
+
+
+class SweepProgress:
+    """Shows a sweep's phases, then completed / total with an ETA, on stderr."""
+
+    def __init__(self, quiet: bool = False):
+        from rich.console import Console
+
+        self.console = Console(stderr=True, highlight=False)
+        self.quiet = quiet
+        self.status = None
+
+    def __call__(self, kind: str, data: dict) -> None:
+        if self.quiet:
+            return
+        c = self.console
+        if kind == "phase":
+            detail = f" {data['detail']}" if data.get("detail") else ""
+            c.print(f"[bold]{data['name']}[/]{detail}")
+            if data["name"] == "solve baseline" and c.is_terminal:
+                self.status = c.status("solving the baseline …")
+                self.status.start()
+        elif kind == "baseline_done":
+            self._stop()
+            f = data["figures"]
+            c.print(f"  baseline {data['status']} in {data['seconds']:.1f} s: coverage {f['coverage_pct']}%, "
+                    + ", ".join(f"shortfall_p{k} {f[f'shortfall_p{k}']}" for k in range(1, 6))
+                    + f", cost {f['total_cost']:,}")
+        elif kind == "sweep_start":
+            reused = f", {data['reused']} reuse the baseline" if data["reused"] else ""
+            c.print(f"[bold]sweep[/] {data['total']} variants: {data['to_solve']} to solve{reused}")
+            if c.is_terminal:
+                self.status = c.status(f"0 of {data['total']} done")
+                self.status.start()
+        elif kind == "variant_done":
+            eta = "" if data["eta_s"] is None else f", ETA {_duration(data['eta_s'])}"
+            failed = f", {data['failed']} failed" if data["failed"] else ""
+            line = f"{data['done']} of {data['total']} done{failed}{eta}"
+            if data["status"] == "failed":
+                c.print(f"  [red]failed[/] {data['name']}: {data['error']}")
+            if self.status is not None:
+                self.status.update(f"{line} — last: {data['name']}")
+            elif not data["reused"]:
+                c.print(f"  {line} — {data['name']} ({data['seconds']:.1f} s)")
+        elif kind == "interrupted":
+            self._stop()
+            c.print(f"[yellow]interrupted[/]: {data['done']} of {data['total']} variants finished; "
+                    "writing what has finished, marked partial")
+
+    def _stop(self):
+        if self.status is not None:
+            self.status.stop()
+            self.status = None
+
+
+def _duration(seconds: float) -> str:
+    seconds = int(round(seconds))
+    if seconds >= 3600:
+        return f"{seconds // 3600} h {seconds % 3600 // 60:02d} min"
+    if seconds >= 60:
+        return f"{seconds // 60} min {seconds % 60:02d} s"
+    return f"{seconds} s"
+
+
+@cli.command()
+@click.argument("input", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--kind", required=True, type=click.Choice(SWEEP_KINDS),
+              help="leave-one-out: each nation with pledges removed in turn; caveats: each caveat lifted in turn; "
+                   "reliability: pledges drawn by their probability; grid: every combination of --set values.")
+@click.option("--samples", type=click.IntRange(min=1), default=None,
+              help="reliability: number of samples [default: 100].")
+@click.option("--seed", "sample_seed", type=int, default=0, show_default=True,
+              help="reliability: seed of the samples (the same seed gives the same samples).")
+@click.option("--set", "sets", multiple=True, metavar="SHEET:KEY:COLUMN=V1,V2,…",
+              help="grid: the values of one cell to combine (repeatable); KEY as for whatif --set.")
+@click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Sweep workbook [default: outputs/sweep-<kind>-<input stem>.xlsx].")
+@click.option("--workers", type=click.IntRange(min=1), default=None,
+              help="Local worker processes [default: cores // solver threads].")
+@click.option("--scheduler", metavar="ADDR", default=None,
+              help="Run on the Dask cluster at ADDR (tcp://host:8786) instead; needs pip install "
+                   "forcegen[distributed] here and forcegen installed on the workers.")
+@add_options(sweep_solver_options)
+@click.option("--json", "as_json", is_flag=True, help="Print the sweep summary as one JSON object on stdout.")
+@handle_errors
+def sweep(input: Path, kind, samples, sample_seed, sets, out, workers, scheduler, solver, time_limit, gap, threads,
+          solver_seed, formulation, as_json) -> None:
+    """Solve many variants of INPUT in parallel and rank them; write the sweep workbook.
+
+    Every variant is an independent solve (each under --time-limit). Ctrl-C stops
+    the sweep and writes what has finished, marked partial (exit status 1).
+    """
+    import json
+
+    from .model.backends import stdout_to_stderr
+    from .sweep import default_output, make_executor, sweep_input
+    from .workbook.sweep_write import write_sweep
+
+    out = out or default_output(input, kind)
+    if input.exists() and out.exists() and out.resolve() == input.resolve():
+        raise UsageError(f"refusing to write the sweep over its input {input}; choose another -o")
+    options = plan_options(solver, time_limit, gap, threads, solver_seed, formulation)
+    progress = SweepProgress()
+    with make_executor(workers, scheduler, options.threads) as handle:
+        if as_json:
+            with stdout_to_stderr():  # solver banners never reach stdout
+                result = sweep_input(input, kind, handle, options, samples=samples, seed=sample_seed,
+                                     specs=list(sets), on_event=progress)
+        else:
+            result = sweep_input(input, kind, handle, options, samples=samples, seed=sample_seed,
+                                 specs=list(sets), on_event=progress)
+        if result.partial:
+            handle.abort()
+    write_sweep(result, out, input_paths=(input,))
+    if as_json:
+        click.echo(json.dumps({**result.json(), "output": str(out)}, ensure_ascii=False, default=str))
+    else:
+        for line in result.headline():
+            click.echo(line)
+        click.echo(f"wrote {out}")
+    if result.partial:
+        click.secho(f"interrupted: {out} holds the {result.done} of {result.total} variants that finished",
+                    fg="yellow", err=True)
+        sys.exit(1)
+
+
 def main() -> None:  # pragma: no cover
     cli()

@@ -1,0 +1,251 @@
+"""SweepResult -> formatted sweep workbook, written atomically.
+
+Written with XlsxWriter through ``write.write_atomically`` (a temporary file in
+the target's folder, renamed onto the target only when complete), never over the
+input, every text cell as text.
+
+Sheets, in order:
+
+* Summary — the run's audit trail (input file and its sha256, kind, samples and
+  seed or grid axes, solver and options, executor, variants done / failed /
+  reused / not run / total, partial yes/no, created_at, runtime), then the
+  baseline's figures and notes on the columns;
+* Variants — the baseline (row 0) and one row per variant: its changes, status
+  and error, each Summary figure and its delta against the baseline, solve time,
+  the worker that solved it and the change log (``old -> new``);
+* Rankings — leave-one-out, caveats and grid: the kind's ranking with a bar chart
+  of its top entries;
+* Reliability and Pledges — reliability sweeps: per task, per priority and overall
+  the probability of full coverage with its Wilson 95 % interval and the shortfall
+  distribution, with a chart; per uncertain pledge how often it was kept.
+
+Each table is an Excel Table with a frozen header row.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import xlsxwriter
+from xlsxwriter.utility import xl_rowcol_to_cell
+
+from ..sweep import SweepResult
+from .write import TableWriter, write_atomically
+
+_INT = "#,##0"
+_SINT = "+#,##0;-#,##0;0"
+_COST = "#,##0.0"
+_SCOST = "+#,##0.0;-#,##0.0;0.0"
+_PCT100 = "0.0"
+_SPCT100 = "+0.0;-0.0;0.0"
+_WEIGHTED = "#,##0.0#"
+_SWEIGHTED = "+#,##0.0#;-#,##0.0#;0"
+_PROB = "0.000"
+
+_FORMATS = {
+    "coverage_pct": _PCT100, "delta_coverage_pct": _SPCT100,
+    "covered_unit_periods": _INT, "required_unit_periods": _INT, "delta_covered_unit_periods": _SINT,
+    "units_recovered": _SINT, "total_cost": _COST, "delta_total_cost": _SCOST,
+    "contributions": _INT, "delta_contributions": _SINT, "personnel_peak": _INT, "delta_personnel_peak": _SINT,
+    **{f"shortfall_p{k}": _WEIGHTED for k in range(1, 6)},
+    **{f"delta_shortfall_p{k}": _SWEIGHTED for k in range(1, 6)},
+    "p_full": _PROB, "ci_low": _PROB, "ci_high": _PROB, "kept_share": _PROB, "probability": _PROB,
+    "shortfall_mean": "#,##0.00", "shortfall_p5": "#,##0.0", "shortfall_p50": "#,##0.0",
+    "shortfall_p95": "#,##0.0", "runtime_s": "0.000", "value": "General",
+}
+_WIDE = {"changes": 60, "applied": 80, "error": 60, "name": 40, "note": 40, "filters": 40, "label": 30,
+         "value": 70, "reused": 30}
+
+TOP = 15  # entries shown in a ranking chart
+
+RANKING_NOTES = {
+    "leave-one-out": "Nations ranked by what their absence costs: Δshortfall_p1, then p2 … p5, then Δtotal_cost "
+                     "(largest first); Δ = plan without the nation − baseline plan.",
+    "caveats": "Caveats ranked by the unit-periods covered when lifted (Δcovered_unit_periods, largest first), "
+               "then by the weighted shortfall they remove, priority 1 first, then by Δtotal_cost. "
+               "A nation's 'only' rows are lifted together (one of them alone would narrow what it may do).",
+    "grid": "Combinations ranked by the lexicographic objective: shortfall_p1 … shortfall_p5, then total_cost "
+            "(best first).",
+    "reliability": "Tasks ranked by P(full coverage), least reliable first; a task is fully covered in a sample "
+                   "when no unit is missing in any of its active periods. Interval: Wilson score, 95 %. "
+                   "Percentiles: linear interpolation.",
+}
+
+
+def write_sweep(result: SweepResult, path, *, input_paths=()) -> Path:
+    """Write the sweep workbook to ``path`` atomically; return the path written.
+
+    Raises ``UsageError`` when ``path`` is (or resolves to) one of ``input_paths`` or a folder.
+    """
+    return write_atomically(path, lambda wb: _SweepWriter(wb, result).write(), input_paths=tuple(input_paths),
+                            what="sweep")
+
+
+def summary_rows(result: SweepResult) -> list[tuple[str, object]]:
+    """The audit trail, as (parameter, value) rows."""
+    info = result.info
+    base = result.baseline
+    options = info.get("options") or {}
+    return [
+        ("kind", result.kind),
+        ("partial", "yes (interrupted: only the finished variants are shown)" if result.partial else "no"),
+        ("variants_total", result.total),
+        ("variants_done", result.done),
+        ("variants_failed", result.failed),
+        ("variants_reused", result.reused),
+        ("variants_not_run", result.total - result.done),
+        ("input_file", info.get("input_file")),
+        ("input_sha256", info.get("input_sha256")),
+        ("scenario", result.problem.scenario.name),
+        ("samples", info.get("samples")),
+        ("seed", info.get("seed")),
+        ("grid", info.get("grid")),
+        ("solver", base.get("solver")),
+        ("solver_version", base.get("solver_version")),
+        ("options", ", ".join(f"{k}={v}" for k, v in sorted(options.items())) + " (time_limit per variant)"
+         if options else ""),
+        ("executor", info.get("executor")),
+        ("baseline_status", base.get("solve_status")),
+        ("baseline_runtime_s", base.get("solve_s")),
+        ("created_at", info.get("created_at")),
+        ("runtime_s", info.get("runtime_s")),
+        ("forcegen_version", info.get("forcegen_version")),
+        ("ranking", RANKING_NOTES[result.kind]),
+    ]
+
+
+class _SweepWriter(TableWriter):
+    formats = {**TableWriter.formats, **_FORMATS}
+    wide = {**TableWriter.wide, **_WIDE}
+    wrap_columns = ()
+
+    def __init__(self, wb: xlsxwriter.Workbook, result: SweepResult):
+        super().__init__(wb)
+        self.r = result
+
+    def write(self) -> None:
+        self.summary()
+        self.variants()
+        if self.r.kind == "reliability":
+            self.reliability()
+            self.pledges()
+        else:
+            self.rankings()
+
+    # -- sheets ----------------------------------------------------------------
+    def summary(self) -> None:
+        ws = self.wb.add_worksheet("Summary")
+        df = pd.DataFrame(summary_rows(self.r), columns=["parameter", "value"], dtype=object)
+        _, last = self.table(ws, "tblSummary", df)
+        if self.r.partial:
+            ws.conditional_format(2, 1, 2, 1, {"type": "no_blanks", "format": self.red})
+        row = last + 2
+        ws.write_string(row, 0, "Baseline figures (every delta is variant − baseline)", self.title)
+        base = pd.DataFrame([(f, self.r.baseline["figures"].get(f)) for f in self.r.baseline["figures"]],
+                            columns=["figure", "baseline"], dtype=object)
+        _, last = self.table(ws, "tblBaseline", base, row + 1, style="Table Style Light 9")
+        for i, (f, v) in enumerate(base.itertuples(index=False, name=None)):
+            self.cell(ws, row + 2 + i, 1, v, _FORMATS.get(f))
+        row = last + 2
+        ws.write_string(row, 0, "Notes on the columns", self.title)
+        notes = pd.DataFrame([
+            ("Variants", "status", "ok, failed (see error; the sweep went on) or not run (interrupted)"),
+            ("Variants", "reused", "filled from the baseline without a solve: the variant only removes pledges "
+                                   "the (optimal) baseline plan does not use, so every level's optimum is unchanged"),
+            ("Variants", "delta_*", "variant − baseline; coverage in percentage points"),
+            ("Variants", "solve_status", "optimal, or feasible when the per-variant time limit stopped a level"),
+            ("Variants", "applied", "the change log of the variant: sheet key column: old -> new"),
+            ("*", "shortfall_p1 … p5", "Σ weight × units missing, per priority (objective level 1)"),
+            ("*", "total_cost", "thousands of the Scenario currency"),
+        ], columns=["sheet", "column", "note"])
+        self.table(ws, "tblNotes", notes, row + 1, style="Table Style Light 9")
+        ws.freeze_panes(1, 0)
+        ws.set_column(0, 0, 26)
+        ws.set_column(1, 1, 70)
+        ws.set_column(2, 2, 80)
+
+    def variants(self) -> None:
+        ws = self.wb.add_worksheet("Variants")
+        df = self.r.rows()
+        first, last = self.table(ws, "tblVariants", df)
+        cols = list(df.columns)
+        j = cols.index("status")
+        for word, fmt in (("failed", self.red), ("not run", self.red)):
+            ws.conditional_format(first, j, last, j, {"type": "cell", "criteria": "==", "value": f'"{word}"',
+                                                      "format": fmt})
+        ws.freeze_panes(1, 2)
+
+    def rankings(self) -> None:
+        ws = self.wb.add_worksheet("Rankings")
+        df = self.r.ranking()
+        ws.write_string(0, 0, RANKING_NOTES[self.r.kind], self.bold)
+        first, last = self.table(ws, "tblRankings", df, 1)
+        ws.freeze_panes(2, 0)
+        cols = list(df.columns)
+        n = min(len(df), TOP)
+        if not n:
+            return
+        end = first + n - 1
+        kind = self.r.kind
+        if kind == "leave-one-out":
+            chart = self.wb.add_chart({"type": "bar", "subtype": "stacked"})
+            cat = cols.index("nation")
+            for k in range(1, 6):
+                j = cols.index(f"delta_shortfall_p{k}")
+                chart.add_series({"name": f"Δ shortfall p{k}", "categories": ["Rankings", first, cat, end, cat],
+                                  "values": ["Rankings", first, j, end, j]})
+            chart.set_title({"name": f"Top {n} nations: weighted shortfall their absence causes"})
+        elif kind == "caveats":
+            chart = self.wb.add_chart({"type": "bar"})
+            cat, j = cols.index("label"), cols.index("units_recovered")
+            chart.add_series({"name": "unit-periods recovered", "categories": ["Rankings", first, cat, end, cat],
+                              "values": ["Rankings", first, j, end, j],
+                              "data_labels": {"value": True, "num_format": "0"}})
+            chart.set_title({"name": f"Top {n} caveats: unit-periods covered when lifted"})
+            chart.set_legend({"none": True})
+        else:
+            chart = self.wb.add_chart({"type": "bar"})
+            cat, j = cols.index("name"), cols.index("coverage_pct")
+            chart.add_series({"name": "coverage %", "categories": ["Rankings", first, cat, end, cat],
+                              "values": ["Rankings", first, j, end, j],
+                              "data_labels": {"value": True, "num_format": "0.0"}})
+            chart.set_title({"name": f"Top {n} combinations: coverage (%)"})
+            chart.set_x_axis({"min": 0, "max": 100})
+            chart.set_legend({"none": True})
+        chart.set_y_axis({"reverse": True})
+        chart.set_size({"width": 720, "height": max(320, 24 * n + 140)})
+        ws.insert_chart(xl_rowcol_to_cell(last + 2, 1), chart)
+
+    def reliability(self) -> None:
+        ws = self.wb.add_worksheet("Reliability")
+        df = self.r.reliability()
+        ws.write_string(0, 0, RANKING_NOTES["reliability"], self.bold)
+        first, last = self.table(ws, "tblReliability", df, 1)
+        ws.freeze_panes(2, 0)
+        cols = list(df.columns)
+        j = cols.index("p_full")
+        ws.conditional_format(first, j, last, j, {
+            "type": "3_color_scale", "min_type": "num", "min_value": 0, "min_color": "#F8696B",
+            "mid_type": "num", "mid_value": 0.5, "mid_color": "#FFEB84",
+            "max_type": "num", "max_value": 1, "max_color": "#63BE7B",
+        })
+        n = len(df)
+        if not n:
+            return
+        cat = cols.index("scope")
+        chart = self.wb.add_chart({"type": "bar"})
+        chart.add_series({"name": "P(full coverage)", "categories": ["Reliability", first, cat, first + n - 1, cat],
+                          "values": ["Reliability", first, j, first + n - 1, j],
+                          "data_labels": {"value": True, "num_format": "0.00"}})
+        chart.set_title({"name": "Probability of full coverage (tasks, priorities, all)"})
+        chart.set_x_axis({"min": 0, "max": 1})
+        chart.set_y_axis({"reverse": True})
+        chart.set_legend({"none": True})
+        chart.set_size({"width": 720, "height": max(320, 22 * n + 140)})
+        ws.insert_chart(xl_rowcol_to_cell(last + 2, 1), chart)
+
+    def pledges(self) -> None:
+        ws = self.wb.add_worksheet("Pledges")
+        self.table(ws, "tblPledges", self.r.pledge_draws())
+        ws.freeze_panes(1, 0)
