@@ -62,6 +62,7 @@ class Built:
     lead: dict[tuple[str, str], int] = field(default_factory=dict)  # (nation, task)
     v: dict[tuple[str, str, int], int] = field(default_factory=dict)
     objectives: list[Objective] = field(default_factory=list)
+    lead_share_rows: list[int] = field(default_factory=list)  # the rows Σ v = a·P of rule (5f)
     # periods of the model: a representative k for each block of identical periods
     blocks: dict[int, tuple[int, ...]] = field(default_factory=dict)
     # derived groupings of x, filled by add_allocation_vars
@@ -353,6 +354,8 @@ def add_lead_share(b: Built) -> None:
                 continue
             total_req = sum(r.units * pb.capability[r.capability].personnel_per_unit
                             for r in pb.task_requirements[t.id])
+            # the most personnel the task can have in k: what it asks for, and what can come
+            task_max = min(total_req, sum(m.ub[c] * e for c, e in all_terms))
             vs = []
             for n, cols in sorted(groups.items()):
                 if (n, t.id) not in b.lead:
@@ -360,17 +363,26 @@ def add_lead_share(b: Built) -> None:
                 own = [(c, b.ppu[c]) for c in cols if b.ppu[c] > 0]
                 if not own:
                     continue
-                pbar = min(sum(m.ub[c] * e for c, e in own), total_req)
-                v = m.add_var(f"v[nation={n},task={t.id},period={k}]", 0, bb * pbar, integer=False)
+                # v = a·P[t,k] for the lead, so v ≤ a·P̄[t,k]·L as well as ≤ b·P̄[n,t,k]·L (McCormick)
+                vmax = min(bb * sum(m.ub[c] * e for c, e in own), a * task_max)
+                v = m.add_var(f"v[nation={n},task={t.id},period={k}]", 0, vmax, integer=False)
                 b.v[(n, t.id, k)] = v
                 vs.append(v)
                 m.add_row(f"lead_share_own[nation={n},task={t.id},period={k}]",
                           [(v, 1)] + [(c, -bb * e) for c, e in own], hi=0)
                 m.add_row(f"lead_share_if_lead[nation={n},task={t.id},period={k}]",
-                          [(v, 1), (b.lead[(n, t.id)], -bb * pbar)], hi=0)
-            m.add_row(f"lead_share[task={t.id},period={k}]",
-                      [(v, 1) for v in vs] + [(c, -a * e) for c, e in all_terms], lo=0, hi=0)
+                          [(v, 1), (b.lead[(n, t.id)], -vmax)], hi=0)
+                if LEAD_SHARE_LOWER:
+                    # v ≥ a·P[t,k] − a·P̄[t,k]·(1 − L): the lead's v is the whole requirement
+                    m.add_row(f"lead_share_is_lead[nation={n},task={t.id},period={k}]",
+                              [(v, 1), (b.lead[(n, t.id)], -a * task_max)] + [(c, -a * e) for c, e in all_terms],
+                              lo=-a * task_max)
+            if m.add_row(f"lead_share[task={t.id},period={k}]",
+                         [(v, 1) for v in vs] + [(c, -a * e) for c, e in all_terms], lo=0, hi=0):
+                b.lead_share_rows.append(len(m.rows) - 1)
 
+
+LEAD_SHARE_LOWER = False
 
 RULE_FAMILIES = (
     add_supply,

@@ -12,11 +12,11 @@ solver call.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Callable
 
 from ..domain import Allocation, LevelResult, Plan, Problem, SolveInfo
-from .backends import SolveOptions, _integer_scale, get_backend
+from .backends import Result, SolveOptions, _integer_scale, get_backend
 from .build import Built, build
 from .linear import Objective, Row
 
@@ -29,10 +29,11 @@ class PlanOptions:
     threads: int = 1
     seed: int = 0
     formulation: str = "default"  # default | naive (the reference big-M model)
+    lead_first: bool = True  # solve each level's lead-share relaxation first (see _solve_lead_first)
 
     def as_dict(self) -> dict:
         return {"solver": self.solver, "time_limit": self.time_limit, "gap": self.gap, "threads": self.threads,
-                "seed": self.seed, "formulation": self.formulation}
+                "seed": self.seed, "formulation": self.formulation, "lead_first": self.lead_first}
 
 
 Event = Callable[[str, dict], None]
@@ -85,7 +86,15 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
         else:
             opts = SolveOptions(time_limit=remaining, gap=options.gap, abs_gap=0.999 * step,
                                 threads=options.threads, seed=options.seed)
-            res = session.solve(obj, opts, start=current)
+            res = None
+            if (options.lead_first and obj.name.startswith("shortfall") and built.lead_share_rows
+                    and hasattr(session, "set_row_bounds")):
+                res = _solve_lead_first(session, built, obj, opts, current, step)
+            if res is None:
+                if options.time_limit is not None:  # what the relaxation used is gone
+                    elapsed = time.perf_counter() - t_start
+                    opts = replace(opts, time_limit=max(0.01, options.time_limit - elapsed))
+                res = session.solve(obj, opts, start=current)
             if res.has_solution and res.objective <= start_value + 0.5 * step:
                 current = res.values
                 value = res.objective
@@ -120,6 +129,97 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
         levels=tuple(levels),
     )
     return extract_plan(built, current, info)
+
+
+def _remaining(opts: SolveOptions, t0: float) -> float | None:
+    if opts.time_limit is None:
+        return None
+    return max(0.01, opts.time_limit - (time.perf_counter() - t0))
+
+
+def _solve_lead_first(session, built: Built, obj: Objective, opts: SolveOptions, current: list[float],
+                      step: float) -> Result | None:
+    """One level, solved through its lead-share relaxation first. Exact; HiGHS sessions only.
+
+    The lead-share rule (5f) is what makes the model hard. So:
+    1. solve the level with the rows Σ v = a·P relaxed: its optimum V_R bounds the level from below;
+    2. pick each staffed task's lead from that plan (the eligible nation present in every staffed
+       period with the largest least share), fix the leads, and solve again with every rule:
+       a plan that keeps all rules, of value V_F;
+    3. if V_F = V_R the level is proven optimal; otherwise solve the full level from the better
+       plan, with the valid cut f ≥ V_R, which lets the solver stop as soon as it reaches it.
+    Returns None when the relaxation does not finish (the caller then solves directly).
+    """
+    t0 = time.perf_counter()
+    rows = built.lead_share_rows
+    inf = float("inf")
+    session.set_row_bounds(rows, [-inf] * len(rows), [inf] * len(rows))
+    try:
+        relaxed = session.solve(obj, opts, start=current)
+    finally:
+        session.set_row_bounds(rows, [0.0] * len(rows), [0.0] * len(rows))
+    if relaxed.status != "optimal" or relaxed.bound is None:
+        return None
+    lower = relaxed.bound
+    cols, lo, hi = _lead_bounds(built, relaxed.values)
+    model = built.model
+    session.set_col_bounds(cols, lo, hi)
+    try:
+        fixed = session.solve(obj, replace(opts, time_limit=_remaining(opts, t0)), start=None)
+    finally:
+        session.set_col_bounds(cols, [model.lb[c] for c in cols], [model.ub[c] for c in cols])
+    seconds = time.perf_counter() - t0
+    if fixed.has_solution and fixed.objective <= lower + 0.5 * step:
+        return Result("optimal", fixed.values, fixed.objective, lower, seconds, "lead-first: bound reached")
+    start_value = sum(current[c] * v for c, v in zip(obj.cols, obj.coefs))
+    start = fixed.values if fixed.has_solution and fixed.objective < start_value else current
+    session.add_row(Row(f"cut[level={obj.name}]", list(obj.cols), list(obj.coefs), lower - 0.5 * step, inf))
+    full = session.solve(obj, replace(opts, time_limit=_remaining(opts, t0)), start=start)
+    full.seconds = time.perf_counter() - t0
+    if full.bound is not None:
+        full.bound = max(full.bound, lower)
+    elif full.has_solution:
+        full.bound = lower
+    return full
+
+
+LEAD_CANDIDATES = 3
+
+
+def _lead_bounds(built: Built, values: list[float]) -> tuple[list[int], list[float], list[float]]:
+    """Bounds fixing the lead of every task staffed in ``values`` (others stay free)."""
+    staffed: dict[str, list[int]] = {}
+    for (tid, k), z in built.z.items():
+        if values[z] > 0.5:
+            staffed.setdefault(tid, []).append(k)
+    candidates: dict[str, list[str]] = {}
+    for (n, tid) in built.lead:
+        candidates.setdefault(tid, []).append(n)
+    cols, lo, hi = [], [], []
+    for tid, nations in sorted(candidates.items()):
+        periods = staffed.get(tid)
+        if not periods:
+            continue
+
+        def personnel(n: str, k: int) -> float:
+            return sum(values[c] * built.ppu[c] for c in built.x_by_ntk.get((n, tid, k), ()))
+
+        def score(n: str) -> tuple:
+            present = all(values[built.y[(n, tid, k)]] > 0.5 if (n, tid, k) in built.y else False
+                          for k in periods)
+            shares = []
+            for k in periods:
+                total = sum(personnel(m, k) for m in built.nations_by_tk.get((tid, k), ()))
+                shares.append(personnel(n, k) / total if total > 0 else 1.0)
+            return (present, min(shares), sum(personnel(n, k) for k in periods), n)
+
+        ranked = sorted(sorted(nations), key=score, reverse=True)
+        keep = set(ranked[:LEAD_CANDIDATES])
+        for n in nations:
+            cols.append(built.lead[(n, tid)])
+            lo.append(1.0 if LEAD_CANDIDATES == 1 and n in keep else 0.0)
+            hi.append(1.0 if n in keep else 0.0)
+    return cols, lo, hi
 
 
 def extract_plan(built: Built, values: list[float], info: SolveInfo | None = None) -> Plan:
