@@ -334,7 +334,8 @@ def add_lead_share(b: Built) -> None:
     """(5f) the lead supplies ≥ lead_min_share = a/b of the task's personnel in each period.
 
     Disaggregated: Σ_n v[n,t,k] = a·P[t,k];  v[n,t,k] ≤ b·P[n,t,k];
-    v[n,t,k] ≤ b·P̄[n,t,k]·L[n,t], with P̄ the most personnel n can put on t in k.
+    v[n,t,k] ≤ min(b·P̄[n,t,k], a·P̄[t,k])·L[n,t], with P̄[n,t,k] the most personnel n can put
+    on t in k and P̄[t,k] the most the task can have (the lead's v is a·P[t,k]).
     """
     pb = b.problem
     m = b.model
@@ -372,17 +373,10 @@ def add_lead_share(b: Built) -> None:
                           [(v, 1)] + [(c, -bb * e) for c, e in own], hi=0)
                 m.add_row(f"lead_share_if_lead[nation={n},task={t.id},period={k}]",
                           [(v, 1), (b.lead[(n, t.id)], -vmax)], hi=0)
-                if LEAD_SHARE_LOWER:
-                    # v ≥ a·P[t,k] − a·P̄[t,k]·(1 − L): the lead's v is the whole requirement
-                    m.add_row(f"lead_share_is_lead[nation={n},task={t.id},period={k}]",
-                              [(v, 1), (b.lead[(n, t.id)], -a * task_max)] + [(c, -a * e) for c, e in all_terms],
-                              lo=-a * task_max)
             if m.add_row(f"lead_share[task={t.id},period={k}]",
                          [(v, 1) for v in vs] + [(c, -a * e) for c, e in all_terms], lo=0, hi=0):
                 b.lead_share_rows.append(len(m.rows) - 1)
 
-
-LEAD_SHARE_LOWER = False
 
 RULE_FAMILIES = (
     add_supply,
