@@ -124,19 +124,26 @@ def verify(input: Path, plan: Path) -> None:
     sys.exit(1)
 
 
-solver_options = [
-    click.option("--solver", default="highs", show_default=True,
-                 help="MIP solver: highs (HiGHS via highspy), cbc (CBC via PuLP) or cpsat (OR-Tools CP-SAT)."),
-    click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
-                 help="Seconds for the whole solve (all levels); the best plan found so far is kept."),
-    click.option("--gap", type=click.FloatRange(min=0, max=1), default=0.0, show_default=True,
-                 help="Relative optimality gap accepted at each level."),
-    click.option("--threads", type=click.IntRange(min=1), default=None,
-                 help="Solver threads (default: 1 for highs and cbc, 2 for cpsat)."),
-    click.option("--seed", type=int, default=0, show_default=True, help="Solver random seed (fixed for determinism)."),
-    click.option("--formulation", type=click.Choice(["default", "naive"]), default="default", show_default=True,
-                 help="Model profile (models/FORMULATION.md); naive is the big-M reference, for comparison only."),
-]
+def make_solver_options(*, time_limit_help: str = "Seconds for the whole solve (all levels); the best plan "
+                                                 "found so far is kept.",
+                        threads_help: str = "Solver threads (default: 1 for highs and cbc, 2 for cpsat).",
+                        seed_flag: str = "--seed") -> list:
+    """The solver options shared by the commands that solve (one definition, several commands)."""
+    return [
+        click.option("--solver", default="highs", show_default=True,
+                     help="MIP solver: highs (HiGHS via highspy), cbc (CBC via PuLP) or cpsat (OR-Tools CP-SAT)."),
+        click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None, help=time_limit_help),
+        click.option("--gap", type=click.FloatRange(min=0, max=1), default=0.0, show_default=True,
+                     help="Relative optimality gap accepted at each level."),
+        click.option("--threads", type=click.IntRange(min=1), default=None, help=threads_help),
+        click.option(seed_flag, type=int, default=0, show_default=True,
+                     help="Solver random seed (fixed for determinism)."),
+        click.option("--formulation", type=click.Choice(["default", "naive"]), default="default", show_default=True,
+                     help="Model profile (models/FORMULATION.md); naive is the big-M reference, for comparison only."),
+    ]
+
+
+solver_options = make_solver_options()
 
 
 def add_options(options):
@@ -348,42 +355,25 @@ def compare(a: Path, b: Path, out, solver, time_limit, gap, threads, seed, formu
 
 SWEEP_KINDS = ("leave-one-out", "caveats", "reliability", "grid")
 
-#: the solver options of ``sweep``: as ``solver_options``, but the time limit is per variant
-#: and the solver's seed is ``--solver-seed`` (``--seed`` seeds the reliability samples)
-sweep_solver_options = [
-    click.option("--solver", default="highs", show_default=True,
-                 help="MIP solver: highs (HiGHS via highspy), cbc (CBC via PuLP) or cpsat (OR-Tools CP-SAT)."),
-    click.option("--time-limit", type=click.FloatRange(min=0, min_open=True), default=None,
-                 help="Seconds for EACH variant's solve (all its levels), and for the baseline's; "
-                      "the best plan found so far is kept."),
-    click.option("--gap", type=click.FloatRange(min=0, max=1), default=0.0, show_default=True,
-                 help="Relative optimality gap accepted at each level."),
-    click.option("--threads", type=click.IntRange(min=1), default=None,
-                 help="Solver threads per variant (default: 1 for highs and cbc, 2 for cpsat)."),
-    click.option("--solver-seed", type=int, default=0, show_default=True,
-                 help="Solver random seed (fixed for determinism)."),
-    click.option("--formulation", type=click.Choice(["default", "naive"]), default="default", show_default=True,
-                 help="Model profile (models/FORMULATION.md); naive is the big-M reference, for comparison only."),
-]
+#: the solver options of ``sweep``: the time limit is per variant, and the solver's seed is
+#: ``--solver-seed`` (``--seed`` seeds the reliability samples)
+sweep_solver_options = make_solver_options(
+    time_limit_help="Seconds for EACH variant's solve (all its levels), and for the baseline's; "
+                    "the best plan found so far is kept.",
+    threads_help="Solver threads per variant (default: 1 for highs and cbc, 2 for cpsat).",
+    seed_flag="--solver-seed",
+)
 
 
-class SweepProgress:
+class SweepProgress(Progress):
     """Shows a sweep's phases, then completed / total with an ETA, on stderr."""
-
-    def __init__(self, quiet: bool = False):
-        from rich.console import Console
-
-        self.console = Console(stderr=True, highlight=False)
-        self.quiet = quiet
-        self.status = None
 
     def __call__(self, kind: str, data: dict) -> None:
         if self.quiet:
             return
         c = self.console
         if kind == "phase":
-            detail = f" {data['detail']}" if data.get("detail") else ""
-            c.print(f"[bold]{data['name']}[/]{detail}")
+            super().__call__(kind, data)
             if data["name"] == "solve baseline" and c.is_terminal:
                 self.status = c.status("solving the baseline …")
                 self.status.start()
@@ -413,11 +403,6 @@ class SweepProgress:
             self._stop()
             c.print(f"[yellow]interrupted[/]: {data['done']} of {data['total']} variants finished; "
                     "writing what has finished, marked partial")
-
-    def _stop(self):
-        if self.status is not None:
-            self.status.stop()
-            self.status = None
 
 
 def _duration(seconds: float) -> str:
