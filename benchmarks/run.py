@@ -202,12 +202,11 @@ def run_one(spec: dict, hard_timeout: float, tag: str) -> dict:
     seen = 0
     killed = False
     rusage = None
-    status_code = None
     while True:
         pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
         seen = _tail(result, events, seen, tag)
         if pid:
-            rusage, status_code = ru, status
+            rusage = ru
             proc.returncode = os.waitstatus_to_exitcode(status)
             break
         if time.perf_counter() - t0 > hard_timeout and not killed:
@@ -671,7 +670,7 @@ def write_results(path: Path, meta: dict, facts: dict, results: dict[str, list[d
         + (f"; overrides: {', '.join(meta['limits'])}" if meta["limits"] else "")
         + (f"; not run: {', '.join(meta['skipped'])}" if meta.get("skipped") else "")
         + f"; hard kill at limit × 1.5 + 30 s; solver options as `forcegen plan` (threads 1 for highs and cbc, "
-          f"2 for cpsat; seed 0; gap 0); one solve at a time",
+          "2 for cpsat; seed 0; gap 0); one solve at a time",
         f"- total wall time of this run: {_s(meta.get('elapsed_s'))} s",
     ]
     prints = sorted({r.get("model_code") for runs in results.values() for r in runs if r.get("model_code")})

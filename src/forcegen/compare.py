@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .report import HOST_COUNTRY, Report
+from .report import HOST_COUNTRY, Report, plain
 
 #: Summary figures, in order: (figure, direction, note). direction +1 = higher is
 #: better, -1 = lower is better, 0 = neutral.
@@ -92,7 +92,7 @@ class Comparison:
         hit = self.summary[self.summary["figure"] == figure]
         if hit.empty:
             raise KeyError(figure)
-        return {k: _plain(v) for k, v in hit.iloc[0].items()}
+        return {k: plain(v) for k, v in hit.iloc[0].items()}
 
     def delta(self, figure: str):
         return self.row(figure)["delta"]
@@ -110,26 +110,9 @@ class Comparison:
 # --------------------------------------------------------------------------- helpers
 
 
-def _plain(v):
-    """numpy / pandas scalars -> Python; NaN / NA -> None."""
-    if v is None:
-        return None
-    if hasattr(v, "item") and not isinstance(v, (str, bytes)):
-        try:
-            v = v.item()
-        except (ValueError, AttributeError):
-            pass
-    try:
-        if pd.isna(v):
-            return None
-    except (TypeError, ValueError):
-        pass
-    return v
-
-
 def _num(x):
     """A number rounded to 9 decimals; whole floats become ints; blanks become None."""
-    x = _plain(x)
+    x = plain(x)
     if x is None or isinstance(x, bool):
         return x
     if isinstance(x, (int, float)):
@@ -146,14 +129,14 @@ def _is_number(x) -> bool:
 
 def _sub(a, b):
     """b − a for numbers; None when either side is blank."""
-    a, b = _plain(a), _plain(b)
+    a, b = plain(a), plain(b)
     if not (_is_number(a) and _is_number(b)):
         return None
     return _num(float(b) - float(a))
 
 
 def _delta_pct(base, delta):
-    base = _plain(base)
+    base = plain(base)
     if delta is None or not _is_number(base):
         return None
     if delta == 0:
@@ -173,13 +156,13 @@ def _better(direction: int, delta) -> str:
 
 def _value(report: Report, parameter: str):
     try:
-        return _plain(report.value(parameter))
+        return plain(report.value(parameter))
     except KeyError:
         return None
 
 
 def _text(v) -> str:
-    v = _plain(v)
+    v = plain(v)
     return "" if v is None else str(v)
 
 
@@ -230,7 +213,7 @@ def _ordered_union(first, second) -> list:
 def _records(df: pd.DataFrame, key: str) -> dict:
     if df is None or df.empty:
         return {}
-    return {str(r[key]): {k: _plain(v) for k, v in r.items()} for r in df.to_dict(orient="records")}
+    return {str(r[key]): {k: plain(v) for k, v in r.items()} for r in df.to_dict(orient="records")}
 
 
 # --------------------------------------------------------------------------- tables
@@ -287,7 +270,7 @@ def _tasks(base: Report, variant: Report) -> pd.DataFrame:
 
 
 def _share_vs_fair(r: dict):
-    share, fair = _plain(r.get("cost_share")), _plain(r.get("fair_share"))
+    share, fair = plain(r.get("cost_share")), plain(r.get("fair_share"))
     if not (_is_number(share) and _is_number(fair)):
         return None
     return round(float(share) - float(fair), 9)
@@ -301,10 +284,10 @@ def _nations(base: Report, variant: Report) -> pd.DataFrame:
         src = rv or rb
         pb, pv = _num(rb.get("personnel_peak")), _num(rv.get("personnel_peak"))
         cb, cv = _num(rb.get("cost")), _num(rv.get("cost"))
-        fair = _plain(rv.get("fair_share")) if rv else _plain(rb.get("fair_share"))
+        fair = plain(rv.get("fair_share")) if rv else plain(rb.get("fair_share"))
         rows.append((
             n, _text(src.get("name")), pb, pv, _sub(pb, pv), cb, cv, _sub(cb, cv),
-            _plain(rb.get("cost_share")), _plain(rv.get("cost_share")), fair,
+            plain(rb.get("cost_share")), plain(rv.get("cost_share")), fair,
             _share_vs_fair(rb) if rb else None, _share_vs_fair(rv) if rv else None,
         ))
     return pd.DataFrame(rows, columns=list(NATION_COLUMNS))
@@ -325,8 +308,8 @@ def _requirement_sums(report: Report) -> dict:
         acc = out.setdefault(key, [None, 0, 0])
         p = _num(r.priority) if has_priority else None
         acc[0] = p if p is not None else pri.get(key[0])
-        req = float(_plain(r.required) or 0)
-        short = float(_plain(r.shortfall) or 0)
+        req = float(plain(r.required) or 0)
+        short = float(plain(r.shortfall) or 0)
         acc[1] += req
         acc[2] += req - short
     return {k: [p, _num(req), _num(cov_)] for k, (p, req, cov_) in out.items()}
@@ -346,7 +329,7 @@ def _requirements(base: Report, variant: Report) -> pd.DataFrame:
 
 
 def _change_value(v):
-    v = _plain(v)
+    v = plain(v)
     if v is None or (isinstance(v, str) and not v.strip()):
         return "(blank)"
     if _is_number(v):
@@ -403,7 +386,7 @@ def _headline(summary: pd.DataFrame, tasks: pd.DataFrame, changed: pd.DataFrame,
     lines: list[str] = []
 
     c = row["coverage_pct"]
-    if c["delta"] not in (None, 0) or _plain(c["baseline"]) != _plain(c["variant"]):
+    if c["delta"] not in (None, 0) or plain(c["baseline"]) != plain(c["variant"]):
         lines.append(f"coverage {_pct_text(c['baseline'])} -> {_pct_text(c['variant'])} "
                      f"({_signed_pp(c['delta'])} pp)")
     else:
@@ -411,7 +394,7 @@ def _headline(summary: pd.DataFrame, tasks: pd.DataFrame, changed: pd.DataFrame,
 
     lost, gained, other = [], [], []
     for t in tasks.to_dict(orient="records"):
-        b, v, d = _plain(t["coverage_pct_baseline"]), _plain(t["coverage_pct_variant"]), _plain(t["coverage_delta"])
+        b, v, d = plain(t["coverage_pct_baseline"]), plain(t["coverage_pct_variant"]), plain(t["coverage_delta"])
         what = f"{t['name']}, " if t["name"] else ""
         label = f"{t['task']} ({what}p{_fmt(t['priority'])})"
         if d is None:
@@ -426,8 +409,8 @@ def _headline(summary: pd.DataFrame, tasks: pd.DataFrame, changed: pd.DataFrame,
 
     def order(item):
         t = item[0]
-        p = _plain(t["priority"])
-        return (p if p is not None else 9, -abs(_plain(t["coverage_delta"]) or 0))
+        p = plain(t["priority"])
+        return (p if p is not None else 9, -abs(plain(t["coverage_delta"]) or 0))
 
     for _, text in sorted(lost, key=order) + sorted(gained, key=order) + other:
         lines.append(text)

@@ -114,7 +114,7 @@ class Report:
 
     def summary_dict(self) -> dict:
         """The Summary as plain Python values (numbers as numbers, blanks as None)."""
-        return {str(p): _plain(v) for p, v in zip(self.summary["parameter"], self.summary["value"])}
+        return {str(p): plain(v) for p, v in zip(self.summary["parameter"], self.summary["value"])}
 
 
 # --------------------------------------------------------------------------- helpers
@@ -148,8 +148,8 @@ def _num(x: float):
     return x
 
 
-def _plain(v):
-    """numpy / pandas scalars -> Python; NaN -> None."""
+def plain(v):
+    """numpy / pandas scalars -> Python; NaN / NA -> None."""
     if v is None:
         return None
     if hasattr(v, "item") and not isinstance(v, (str, bytes)):
@@ -159,6 +159,11 @@ def _plain(v):
             pass
     if isinstance(v, float) and not math.isfinite(v):
         return None
+    try:
+        if pd.isna(v):
+            return None
+    except (TypeError, ValueError):
+        pass
     return v
 
 

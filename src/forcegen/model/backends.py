@@ -124,7 +124,9 @@ class HighsBackend(Backend):
         h = _new_highs()
         try:
             return f"{h.versionMajor()}.{h.versionMinor()}.{h.versionPatch()}"
-        except AttributeError:  # pragma: no cover
+        except AttributeError:  # pragma: no cover - older highspy
+            import highspy
+
             return getattr(highspy, "__version__", "unknown")
 
     def open(self, model: LinearModel) -> Session:

@@ -30,20 +30,14 @@ from ..compare import (
     CHANGE_COLUMNS, CHANGED_ALLOCATION_COLUMNS, NATION_COLUMNS, REQUIREMENT_COLUMNS, RUNS_COLUMNS,
     SUMMARY_COLUMNS, TASK_COLUMNS, Comparison,
 )
+from . import formats as fmt
 from .write import TableWriter, json_value, write_atomically
 
 SHEET_ORDER = ("Summary", "Tasks", "Nations", "Requirements", "Changes", "ChangedAllocations", "Chart")
 
-_INT = "#,##0"
-_SINT = "+#,##0;-#,##0;0"
-_COST = "#,##0.0"
-_SCOST = "+#,##0.0;-#,##0.0;0.0"
-_PCT100 = "0.0"
-_SPCT100 = "+0.0;-0.0;0.0"
-_WEIGHTED = "#,##0.0#"
-_SWEIGHTED = "+#,##0.0#;-#,##0.0#;0"
-_SHARE = "0.0%"
-_SSHARE = "+0.0%;-0.0%;0.0%"
+_INT, _SINT, _COST, _SCOST = fmt.INT, fmt.SINT, fmt.COST, fmt.SCOST
+_PCT100, _SPCT100, _WEIGHTED, _SWEIGHTED = fmt.PCT100, fmt.SPCT100, fmt.WEIGHTED, fmt.SWEIGHTED
+_SHARE, _SSHARE = fmt.FRACTION_PCT, fmt.SFRACTION_PCT
 
 #: number format of a Summary figure's values (its delta takes the signed twin)
 _FIGURE_FORMATS = {
@@ -149,9 +143,9 @@ class _CompareWriter(TableWriter):
     def colour_by_word(self, ws, first: int, last: int, first_col: int, last_col: int, word_col: int) -> None:
         """Green where the row's ``better`` cell says better, red where it says worse."""
         ref = f"${xl_col_to_name(word_col)}{first + 1}"
-        for word, fmt in (("better", self.green), ("worse", self.red)):
+        for word, style in (("better", self.green), ("worse", self.red)):
             ws.conditional_format(first, first_col, last, last_col, {
-                "type": "formula", "criteria": f'={ref}="{word}"', "format": fmt,
+                "type": "formula", "criteria": f'={ref}="{word}"', "format": style,
             })
 
     # -- sheets ----------------------------------------------------------------

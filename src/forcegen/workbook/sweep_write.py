@@ -31,17 +31,12 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..sweep import SweepResult
+from . import formats as fmt
 from .write import TableWriter, write_atomically
 
-_INT = "#,##0"
-_SINT = "+#,##0;-#,##0;0"
-_COST = "#,##0.0"
-_SCOST = "+#,##0.0;-#,##0.0;0.0"
-_PCT100 = "0.0"
-_SPCT100 = "+0.0;-0.0;0.0"
-_WEIGHTED = "#,##0.0#"
-_SWEIGHTED = "+#,##0.0#;-#,##0.0#;0"
-_PROB = "0.000"
+_INT, _SINT, _COST, _SCOST = fmt.INT, fmt.SINT, fmt.COST, fmt.SCOST
+_PCT100, _SPCT100, _WEIGHTED, _SWEIGHTED = fmt.PCT100, fmt.SPCT100, fmt.WEIGHTED, fmt.SWEIGHTED
+_PROB = fmt.PROB
 
 _FORMATS = {
     "coverage_pct": _PCT100, "delta_coverage_pct": _SPCT100,
@@ -171,9 +166,9 @@ class _SweepWriter(TableWriter):
         first, last = self.table(ws, "tblVariants", df)
         cols = list(df.columns)
         j = cols.index("status")
-        for word, fmt in (("failed", self.red), ("not run", self.red)):
+        for word, style in (("failed", self.red), ("not run", self.red)):
             ws.conditional_format(first, j, last, j, {"type": "cell", "criteria": "==", "value": f'"{word}"',
-                                                      "format": fmt})
+                                                      "format": style})
         ws.freeze_panes(1, 2)
 
     def rankings(self) -> None:

@@ -29,6 +29,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..errors import UsageError
 from ..report import COLUMNS, HOST_COUNTRY, NOTES_COLUMNS, SOLVE_LOG_COLUMNS, Report
+from . import formats as fmt
 
 # HOST_COUNTRY (defined once, in report.py): the personnel chart splits each
 # nation's personnel into "in UKR" and "outside UKR".
@@ -38,16 +39,13 @@ SHEET_ORDER = ("Summary", "Allocations", "Coverage", "Shortfalls", "Tasks", "Nat
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
 # number formats per column name
-_COST = "#,##0.0"
-_INT = "#,##0"
-_PCT100 = "0.0"  # values already in percent (0..100)
-_FRACTION_PCT = "0.0%"  # values in 0..1 shown as percent
+_COST, _INT, _PCT100, _FRACTION_PCT = fmt.COST, fmt.INT, fmt.PCT100, fmt.FRACTION_PCT
 _FORMATS = {
     "cost": _COST, "total_cost": _COST, "units": _INT, "personnel": _INT, "personnel_peak": _INT,
     "required": _INT, "allocated": _INT, "shortfall": _INT, "units_missing": _INT,
     "required_unit_periods": _INT, "covered_unit_periods": _INT, "contributions": _INT,
     "coverage_pct": _PCT100, "cost_share": _FRACTION_PCT, "fair_share": _FRACTION_PCT,
-    "burden_gap": _FRACTION_PCT, "gap": "0.00%", "weighted": "#,##0.0#", "shortfall_weighted": "#,##0.0#",
+    "burden_gap": _FRACTION_PCT, "gap": "0.00%", "weighted": fmt.WEIGHTED, "shortfall_weighted": fmt.WEIGHTED,
     "runtime_s": "0.000", "seconds": "0.000",
 }
 _WIDE = {"reason": 90, "status": 50, "note": 40, "personnel_by_country": 30, "nations": 24, "tasks": 24}
