@@ -669,7 +669,7 @@ def write_results(path: Path, meta: dict, facts: dict, results: dict[str, list[d
         f"- time limit per solve (all levels together): {meta['time_limit']} s"
         + (f"; overrides: {', '.join(meta['limits'])}" if meta["limits"] else "")
         + (f"; not run: {', '.join(meta['skipped'])}" if meta.get("skipped") else "")
-        + f"; hard kill at limit × 1.5 + 30 s; solver options as `forcegen plan` (threads 1 for highs and cbc, "
+        + "; hard kill at limit × 1.5 + 30 s; solver options as `forcegen plan` (threads 1 for highs and cbc, "
           "2 for cpsat; seed 0; gap 0); one solve at a time",
         f"- total wall time of this run: {_s(meta.get('elapsed_s'))} s",
     ]
