@@ -137,3 +137,10 @@ def test_same_input_same_plan(tiny_input, tmp_path):
         assert CliRunner().invoke(cli, ["plan", str(tiny_input), "-o", str(out)]).exit_code == 0
         frames.append(pd.read_excel(out, sheet_name="Allocations", engine="openpyxl"))
     pd.testing.assert_frame_equal(frames[0], frames[1])
+
+
+def test_doctor_solves_with_every_backend():
+    result = CliRunner().invoke(cli, ["doctor"])
+    assert result.exit_code == 0, result.output
+    for name in ("highs", "cbc", "cpsat"):
+        assert f"{name:<6} ok" in result.stdout

@@ -104,6 +104,41 @@ def template(out: Path) -> None:
 
 
 @cli.command()
+@handle_errors
+def doctor() -> None:
+    """Solve a tiny built-in problem with every solver and say what works on this machine."""
+    import time
+
+    from .model.backends import BACKENDS, SolveOptions
+    from .model.linear import LinearModel, Objective
+
+    # maximize x + 2y subject to x + y ≤ 3, y ≤ 2 (integers): optimum x = 1, y = 2, value 5
+    model = LinearModel()
+    x, y = model.add_var("x", 0, 10), model.add_var("y", 0, 2)
+    model.add_row("cap", [(x, 1), (y, 1)], hi=3)
+    objective = Objective("value", [x, y], [-1.0, -2.0])
+    ok = True
+    for name, backend in BACKENDS.items():
+        if not backend.available():
+            click.echo(f"{name:<6} not installed")
+            ok = False
+            continue
+        t0 = time.perf_counter()
+        try:
+            result = backend.open(model).solve(objective, SolveOptions(time_limit=10))
+            good = result.status == "optimal" and result.values[:2] == [1.0, 2.0]
+        except Exception as exc:  # report, do not crash: this command diagnoses
+            click.echo(f"{name:<6} FAILED: {type(exc).__name__}: {exc}")
+            ok = False
+            continue
+        verdict = "ok" if good else f"WRONG ({result.status}, {result.values})"
+        click.echo(f"{name:<6} {verdict}  {backend.version()}  ({time.perf_counter() - t0:.2f} s)")
+        ok = ok and good
+    if not ok:
+        sys.exit(1)
+
+
+@cli.command()
 @click.argument("input", type=click.Path(dir_okay=False, path_type=Path))
 @click.argument("plan", type=click.Path(dir_okay=False, path_type=Path))
 @handle_errors
