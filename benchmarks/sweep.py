@@ -70,7 +70,6 @@ def main(argv=None) -> int:
         print(f"  {row['wall_s']:.0f} s wall, {row['solved']} solved of {row['variants']}, "
               f"median variant {row['median_variant_s']:.1f} s, top {row['top'][:3]}", flush=True)
         rows.append(row)
-    import highspy  # noqa: F401  (versions)
     import forcegen
 
     base = rows[0]["wall_s"]
