@@ -484,7 +484,9 @@ def sweep(input: Path, kind, samples, sample_seed, sets, out, workers, scheduler
     from .workbook.sweep_write import write_sweep
 
     out = out or default_output(input, kind)
-    if input.exists() and out.exists() and out.resolve() == input.resolve():
+    from .workbook.write import same_file
+
+    if same_file(input, out):
         raise UsageError(f"refusing to write the sweep over its input {input}; choose another -o")
     options = plan_options(solver, time_limit, gap, threads, solver_seed, formulation)
     progress = SweepProgress()

@@ -16,6 +16,7 @@ from .domain import Plan, Problem
 from .errors import UsageError
 from .model.solve import PlanOptions
 from .report import Report
+from .workbook.write import same_file
 
 Event = Callable[[str, dict], None]
 
@@ -33,33 +34,30 @@ def default_output(input_path: Path, folder: Path | None = None) -> Path:
     return (folder or Path("outputs")) / f"plan-{input_path.stem}.xlsx"
 
 
-def _same_file(a: Path, b: Path) -> bool:
-    try:
-        return a.resolve() == b.resolve() or (b.exists() and a.exists() and a.samefile(b))
-    except OSError:
-        return False
+def _read_input(input_path: Path, emit: Event):
+    """read -> validate: the raw tables (for what-if copies), the Problem and the file's SHA-256."""
+    from .validate import build_problem
+    from .workbook.read import file_sha256, read_tables
+
+    emit("phase", {"name": "read", "detail": str(input_path)})
+    sha = file_sha256(input_path) if input_path.is_file() else ""
+    tables = read_tables(input_path)
+    emit("phase", {"name": "validate"})
+    return tables, build_problem(tables, file=str(input_path)), sha
 
 
 def run_plan(input_path: Path, output: Path | None, options: PlanOptions = PlanOptions(),
              on_event: Event | None = None) -> PlanRun:
     """Read and validate INPUT, solve every level, write the plan workbook to ``output`` (if given)."""
     from .model.solve import solve_problem
-    from .report import build_report
-    from .validate import build_problem
-    from .workbook.read import file_sha256, read_tables
     from .workbook.write import write_plan
 
     emit = on_event or (lambda kind, data: None)
-    if output is not None and _same_file(input_path, output):
+    if output is not None and same_file(input_path, output):
         raise UsageError(f"refusing to write the plan over its input {input_path}; choose another -o")
-    emit("phase", {"name": "read", "detail": str(input_path)})
-    sha = file_sha256(input_path) if input_path.is_file() else ""
-    tables = read_tables(input_path)
-    emit("phase", {"name": "validate"})
-    problem = build_problem(tables, file=str(input_path))
+    _tables, problem, sha = _read_input(input_path, emit)
     plan = solve_problem(problem, options, on_event=emit)
-    report = build_report(problem, plan, input_file=str(input_path), input_sha256=sha,
-                          created_at=datetime.now(timezone.utc).isoformat(timespec="seconds"))
+    report = _report(problem, plan, input_path, sha)
     if output is not None:
         emit("phase", {"name": "write", "detail": str(output)})
         write_plan(report, output, input_path=input_path)
@@ -92,19 +90,13 @@ def run_whatif(input_path: Path, changes: list, drop_nations: list[str], output:
     """
     from .compare import build_comparison
     from .model.solve import solve_problem
-    from .validate import build_problem
     from .whatif import apply_changes
     from .workbook.compare_write import write_comparison
-    from .workbook.read import file_sha256, read_tables
 
     emit = on_event or (lambda kind, data: None)
-    if output is not None and _same_file(input_path, output):
+    if output is not None and same_file(input_path, output):
         raise UsageError(f"refusing to write the comparison over its input {input_path}; choose another -o")
-    emit("phase", {"name": "read", "detail": str(input_path)})
-    sha = file_sha256(input_path) if input_path.is_file() else ""
-    tables = read_tables(input_path)
-    emit("phase", {"name": "validate"})
-    problem = build_problem(tables, file=str(input_path))
+    tables, problem, sha = _read_input(input_path, emit)
     variant_problem, applied = apply_changes(tables, changes, drop_nations, file=str(input_path))
     for change in applied:
         emit("change", {"text": str(change)})
@@ -132,7 +124,7 @@ def run_compare(a: Path, b: Path, output: Path | None, options: PlanOptions = Pl
 
     emit = on_event or (lambda kind, data: None)
     for p in (a, b):
-        if output is not None and _same_file(p, output):
+        if output is not None and same_file(p, output):
             raise UsageError(f"refusing to write the comparison over its input {p}; choose another -o")
     reports = []
     for p in (a, b):

@@ -73,7 +73,7 @@ def write_atomically(path, fill, *, input_paths=(), what: str = "plan") -> Path:
     """
     target = Path(path)
     for input_path in input_paths:
-        if input_path is not None and _same_file(target, Path(input_path)):
+        if input_path is not None and same_file(target, Path(input_path)):
             raise UsageError(f"refusing to write the {what} over the input workbook {input_path}")
     if target.is_dir():
         raise UsageError(f"output path {target} is a folder; give a file name such as {what}.xlsx")
@@ -139,7 +139,8 @@ def host_split(report: Report, host: str = HOST_COUNTRY) -> list[tuple[str, int,
 # --------------------------------------------------------------------------- internals
 
 
-def _same_file(a: Path, b: Path) -> bool:
+def same_file(a: Path, b: Path) -> bool:
+    """Whether two paths name the same file (existing files compared by identity, others by path)."""
     try:
         if a.exists() and b.exists():
             return os.path.samefile(a, b)
