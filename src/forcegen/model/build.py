@@ -330,6 +330,16 @@ def add_lead(b: Built) -> None:
                 m.add_row(f"lead_contributes[nation={n},task={t.id},period={k}]", terms, hi=1)
 
 
+def _led_task_periods(b: Built):
+    """(task, model period, {nation: its x columns}) for every task with a lead that can be staffed in k."""
+    for t in b.problem.tasks:
+        if t.lead == "none":
+            continue
+        for k in b.task_periods(t):
+            if (t.id, k) in b.z:
+                yield t, k, {n: b.x_by_ntk[(n, t.id, k)] for n in b.nations_by_tk[(t.id, k)]}
+
+
 def add_lead_share(b: Built) -> None:
     """(5f) the lead supplies ≥ lead_min_share = a/b of the task's personnel in each period.
 
@@ -343,39 +353,33 @@ def add_lead_share(b: Built) -> None:
     if share <= 0:
         return
     a, bb = ratio(share)
-    for t in pb.tasks:
-        if t.lead == "none":
+    for t, k, groups in _led_task_periods(b):
+        all_terms = [(c, b.ppu[c]) for cols in groups.values() for c in cols if b.ppu[c] > 0]
+        if not all_terms:
             continue
-        for k in b.task_periods(t):
-            if (t.id, k) not in b.z:
+        total_req = sum(r.units * pb.capability[r.capability].personnel_per_unit
+                        for r in pb.task_requirements[t.id])
+        # the most personnel the task can have in k: what it asks for, and what can come
+        task_max = min(total_req, sum(m.ub[c] * e for c, e in all_terms))
+        vs = []
+        for n, cols in sorted(groups.items()):
+            if (n, t.id) not in b.lead:
                 continue
-            groups = {n: b.x_by_ntk[(n, t.id, k)] for n in b.nations_by_tk[(t.id, k)]}
-            all_terms = [(c, b.ppu[c]) for cols in groups.values() for c in cols if b.ppu[c] > 0]
-            if not all_terms:
+            own = [(c, b.ppu[c]) for c in cols if b.ppu[c] > 0]
+            if not own:
                 continue
-            total_req = sum(r.units * pb.capability[r.capability].personnel_per_unit
-                            for r in pb.task_requirements[t.id])
-            # the most personnel the task can have in k: what it asks for, and what can come
-            task_max = min(total_req, sum(m.ub[c] * e for c, e in all_terms))
-            vs = []
-            for n, cols in sorted(groups.items()):
-                if (n, t.id) not in b.lead:
-                    continue
-                own = [(c, b.ppu[c]) for c in cols if b.ppu[c] > 0]
-                if not own:
-                    continue
-                # v = a·P[t,k] for the lead, so v ≤ a·P̄[t,k]·L as well as ≤ b·P̄[n,t,k]·L (McCormick)
-                vmax = min(bb * sum(m.ub[c] * e for c, e in own), a * task_max)
-                v = m.add_var(f"v[nation={n},task={t.id},period={k}]", 0, vmax, integer=False)
-                b.v[(n, t.id, k)] = v
-                vs.append(v)
-                m.add_row(f"lead_share_own[nation={n},task={t.id},period={k}]",
-                          [(v, 1)] + [(c, -bb * e) for c, e in own], hi=0)
-                m.add_row(f"lead_share_if_lead[nation={n},task={t.id},period={k}]",
-                          [(v, 1), (b.lead[(n, t.id)], -vmax)], hi=0)
-            if m.add_row(f"lead_share[task={t.id},period={k}]",
-                         [(v, 1) for v in vs] + [(c, -a * e) for c, e in all_terms], lo=0, hi=0):
-                b.lead_share_rows.append(len(m.rows) - 1)
+            # v = a·P[t,k] for the lead, so v ≤ a·P̄[t,k]·L as well as ≤ b·P̄[n,t,k]·L (McCormick)
+            vmax = min(bb * sum(m.ub[c] * e for c, e in own), a * task_max)
+            v = m.add_var(f"v[nation={n},task={t.id},period={k}]", 0, vmax, integer=False)
+            b.v[(n, t.id, k)] = v
+            vs.append(v)
+            m.add_row(f"lead_share_own[nation={n},task={t.id},period={k}]",
+                      [(v, 1)] + [(c, -bb * e) for c, e in own], hi=0)
+            m.add_row(f"lead_share_if_lead[nation={n},task={t.id},period={k}]",
+                      [(v, 1), (b.lead[(n, t.id)], -vmax)], hi=0)
+        if m.add_row(f"lead_share[task={t.id},period={k}]",
+                     [(v, 1) for v in vs] + [(c, -a * e) for c, e in all_terms], lo=0, hi=0):
+            b.lead_share_rows.append(len(m.rows) - 1)
 
 
 RULE_FAMILIES = (
@@ -418,32 +422,25 @@ def add_contributions_naive(b: Built) -> None:
 
 def add_lead_share_naive(b: Built) -> None:
     """(5f, naive) b·P[n,t,k] ≥ a·P[t,k] − b·M·(1 − L[n,t]), M = σ × pledged personnel (one big-M row per nation)."""
-    pb = b.problem
     m = b.model
-    share = pb.scenario.lead_min_share
+    share = b.problem.scenario.lead_min_share
     if share <= 0:
         return
     a, bb = ratio(share)
-    for t in pb.tasks:
-        if t.lead == "none":
-            continue
-        for k in b.task_periods(t):
-            if (t.id, k) not in b.z:
+    for t, k, groups in _led_task_periods(b):
+        all_cols = [c for cols in groups.values() for c in cols]
+        _, pledged = _pledged(b, all_cols)
+        big = share * pledged
+        for n, cols in sorted(groups.items()):
+            if (n, t.id) not in b.lead:
                 continue
-            groups = {n: b.x_by_ntk[(n, t.id, k)] for n in b.nations_by_tk[(t.id, k)]}
-            all_cols = [c for cols in groups.values() for c in cols]
-            _, pledged = _pledged(b, all_cols)
-            big = share * pledged
-            for n, cols in sorted(groups.items()):
-                if (n, t.id) not in b.lead:
-                    continue
-                terms: dict[int, float] = {}
-                for c in all_cols:
-                    terms[c] = terms.get(c, 0) - a * b.ppu[c]
-                for c in cols:
-                    terms[c] = terms.get(c, 0) + bb * b.ppu[c]
-                terms[b.lead[(n, t.id)]] = -bb * big
-                m.add_row(f"lead_share[nation={n},task={t.id},period={k}]", terms, lo=-bb * big)
+            terms: dict[int, float] = {}
+            for c in all_cols:
+                terms[c] = terms.get(c, 0) - a * b.ppu[c]
+            for c in cols:
+                terms[c] = terms.get(c, 0) + bb * b.ppu[c]
+            terms[b.lead[(n, t.id)]] = -bb * big
+            m.add_row(f"lead_share[nation={n},task={t.id},period={k}]", terms, lo=-bb * big)
 
 
 FORMULATIONS = {
