@@ -275,6 +275,16 @@ def _personnel_terms(b: Built, cols: list[int], scale: int = 1) -> list[tuple[in
     return [(c, scale * b.ppu[c]) for c in cols if b.ppu[c] > 0]
 
 
+def _share_terms(b: Built, own: list[int], all_cols: list[int], own_coef: int, all_coef: int) -> dict[int, float]:
+    """The terms of own_coef·P[n,t,k] − all_coef·P[t,k] (personnel of a nation against its task's)."""
+    terms: dict[int, float] = {}
+    for c in all_cols:
+        terms[c] = terms.get(c, 0) - all_coef * b.ppu[c]
+    for c in own:
+        terms[c] = terms.get(c, 0) + own_coef * b.ppu[c]
+    return terms
+
+
 def add_max_share(b: Built) -> None:
     """(5d) b·P[n,t,k] ≤ a·P[t,k] for max_nation_share s_t = a/b < 1."""
     pb = b.problem
@@ -290,12 +300,8 @@ def add_max_share(b: Built) -> None:
             for n, cols in sorted(nations):
                 if not any(b.ppu[c] for c in cols):
                     continue
-                terms: dict[int, float] = {}
-                for c in all_cols:
-                    terms[c] = terms.get(c, 0) - a * b.ppu[c]
-                for c in cols:
-                    terms[c] = terms.get(c, 0) + bb * b.ppu[c]
-                b.model.add_row(f"max_share[nation={n},task={t.id},period={k}]", terms, hi=0)
+                b.model.add_row(f"max_share[nation={n},task={t.id},period={k}]",
+                                _share_terms(b, cols, all_cols, bb, a), hi=0)
 
 
 def add_lead(b: Built) -> None:
@@ -434,11 +440,7 @@ def add_lead_share_naive(b: Built) -> None:
         for n, cols in sorted(groups.items()):
             if (n, t.id) not in b.lead:
                 continue
-            terms: dict[int, float] = {}
-            for c in all_cols:
-                terms[c] = terms.get(c, 0) - a * b.ppu[c]
-            for c in cols:
-                terms[c] = terms.get(c, 0) + bb * b.ppu[c]
+            terms = _share_terms(b, cols, all_cols, bb, a)
             terms[b.lead[(n, t.id)]] = -bb * big
             m.add_row(f"lead_share[nation={n},task={t.id},period={k}]", terms, lo=-bb * big)
 
