@@ -228,6 +228,10 @@ class Progress:
             if c.is_terminal:
                 self.status = c.status(f"solve level {data['index']} of {data['of']}: {data['name']} …")
                 self.status.start()
+        elif kind == "level_progress":
+            if self.status is not None:
+                self.status.update(f"solve level {data['index']} of {data['of']}: {data['name']} … "
+                                   f"{_progress_text(data)}")
         elif kind == "level_done":
             self._stop()
             lv = data["level"]
@@ -241,6 +245,19 @@ class Progress:
         if self.status is not None:
             self.status.stop()
             self.status = None
+
+
+def _progress_text(data: dict) -> str:
+    """'plan 1,040, bound 878, gap 15.58%, 120 s' for a level still being solved."""
+    parts = []
+    if data.get("incumbent") is not None:
+        parts.append(f"plan {data['incumbent']:,.6g}")
+    if data.get("bound") is not None:
+        parts.append(f"bound {data['bound']:,.6g}")
+    if data.get("gap") is not None:
+        parts.append(f"gap {data['gap']:.2%}")
+    parts.append(f"{data['seconds']:.0f} s")
+    return ", ".join(parts)
 
 
 def _print_summary(run) -> None:

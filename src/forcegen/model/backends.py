@@ -18,7 +18,8 @@ import os
 import sys
 import time
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Callable
 
 from ..errors import SolverError, UsageError
 from .linear import INF, LinearModel, Objective, Row
@@ -31,6 +32,12 @@ class SolveOptions:
     abs_gap: float = 1e-6  # absolute gap that proves optimality (below the objective's granularity)
     threads: int = 1
     seed: int = 0
+    # called now and then during a solve with (incumbent, bound), either None when unknown,
+    # without the objective's constant; backends that cannot report progress ignore it
+    progress: Callable[[float | None, float | None], None] | None = field(default=None, compare=False, repr=False)
+
+
+PROGRESS_EVERY = 1.0  # seconds between two progress reports of one solve
 
 
 @dataclass
@@ -182,8 +189,13 @@ class _HighsSession(Session):
             sol.value_valid = True
             h.setSolution(sol)
         t0 = time.perf_counter()
-        with stdout_to_stderr():
-            h.run()
+        watcher = self._watch(options.progress)
+        try:
+            with stdout_to_stderr():
+                h.run()
+        finally:
+            if watcher is not None:
+                h.cbMipInterrupt.unsubscribe(watcher)
         status, info = h.getModelStatus(), h.getInfo()
         if start is not None and info.primal_solution_status == 2 and not self._consistent(objective, info):
             # HiGHS 1.16 can report a better objective than the solution it hands back
@@ -211,6 +223,25 @@ class _HighsSession(Session):
         if st == "optimal" and bound is None:
             bound = objective_value
         return Result(st, values, objective_value, bound, seconds, h.modelStatusToString(status))
+
+    def _watch(self, progress):
+        """Report (incumbent, bound) to ``progress`` at most every PROGRESS_EVERY seconds of a MIP solve."""
+        if progress is None or not any(self.model.integer):
+            return None
+        last = [time.perf_counter()]
+
+        def watcher(event) -> None:
+            now = time.perf_counter()
+            if now - last[0] < PROGRESS_EVERY:
+                return
+            last[0] = now
+            out = event.data_out
+            incumbent = out.objective_function_value
+            bound = out.mip_dual_bound
+            progress(incumbent if math.isfinite(incumbent) else None, bound if math.isfinite(bound) else None)
+
+        self.h.cbMipInterrupt.subscribe(watcher)
+        return watcher
 
     def _consistent(self, objective: Objective, info) -> bool:
         values = self.h.getSolution().col_value

@@ -75,8 +75,8 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
     n_levels = len(built.objectives)
     for i, obj in enumerate(built.objectives, start=1):
         emit("level_start", {"index": i, "of": n_levels, "name": obj.name})
-        elapsed = time.perf_counter() - t_start
-        remaining = None if options.time_limit is None else max(0.0, options.time_limit - elapsed)
+        t_level = time.perf_counter()
+        remaining = None if options.time_limit is None else max(0.0, options.time_limit - (t_level - t_start))
         start_value = sum(current[c] * v for c, v in zip(obj.cols, obj.coefs))
         step = _granularity(obj) if obj.cols else 1.0
         if obj.empty:
@@ -84,16 +84,18 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
         elif remaining is not None and remaining <= 0:
             lr = LevelResult(obj.name, "not_solved", obj.constant + start_value, None, None, 0.0)
         else:
-            opts = SolveOptions(time_limit=remaining, gap=options.gap, abs_gap=0.999 * step,
-                                threads=options.threads, seed=options.seed)
+            left = sum(1 for o in built.objectives[i - 1:] if not o.empty)
+            budget = None if remaining is None else level_budget(remaining, left)
+            opts = SolveOptions(time_limit=budget, gap=options.gap, abs_gap=0.999 * step,
+                                threads=options.threads, seed=options.seed,
+                                progress=_progress_reporter(emit, i, n_levels, obj, t_level))
             res = None
             if (options.lead_first and obj.name.startswith("shortfall") and built.lead_share_rows
                     and hasattr(session, "set_row_bounds")):
                 res = _solve_lead_first(session, built, obj, opts, current, step)
             if res is None:
-                if options.time_limit is not None:  # what the relaxation used is gone
-                    elapsed = time.perf_counter() - t_start
-                    opts = replace(opts, time_limit=max(0.01, options.time_limit - elapsed))
+                if budget is not None:  # what the relaxation used is gone
+                    opts = replace(opts, time_limit=max(0.01, budget - (time.perf_counter() - t_level)))
                 res = session.solve(obj, opts, start=current)
             if res.has_solution and res.objective <= start_value + 0.5 * step:
                 current = res.values
@@ -107,7 +109,8 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
             if status == "optimal":
                 bound = obj.constant + value
             total = obj.constant + value
-            lr = LevelResult(obj.name, status, total, bound, _relative_gap(total, bound), res.seconds)
+            lr = LevelResult(obj.name, status, total, bound, _relative_gap(total, bound),
+                             time.perf_counter() - t_level)
         levels.append(lr)
         emit("level_done", {"index": i, "of": n_levels, "level": lr})
         if not obj.empty:
@@ -131,6 +134,27 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
     return extract_plan(built, current, info)
 
 
+def level_budget(remaining: float, levels_left: int) -> float:
+    """The share of the time left that the next level may use: 2/(n+1) of it with n levels left.
+
+    Front-loaded, as the levels are in order of importance, yet no level can starve the
+    ones after it; what a level does not use passes on, and the last level gets all that
+    is left. With 7 levels and 300 s the first gets 75 s.
+    """
+    return remaining * 2.0 / (levels_left + 1)
+
+
+def _progress_reporter(emit: Event, index: int, of: int, obj: Objective, t_level: float):
+    """Turn a solver's (incumbent, bound) reports into ``level_progress`` events for the planner."""
+    def report(incumbent: float | None, bound: float | None) -> None:
+        value = None if incumbent is None else obj.constant + incumbent
+        low = None if bound is None else obj.constant + bound
+        gap = None if value is None else _relative_gap(value, low)
+        emit("level_progress", {"index": index, "of": of, "name": obj.name, "incumbent": value, "bound": low,
+                                "gap": gap, "seconds": time.perf_counter() - t_level})
+    return report
+
+
 def _remaining(opts: SolveOptions, t0: float) -> float | None:
     if opts.time_limit is None:
         return None
@@ -148,14 +172,16 @@ def _solve_lead_first(session, built: Built, obj: Objective, opts: SolveOptions,
        a plan that keeps all rules, of value V_F;
     3. if V_F = V_R the level is proven optimal; otherwise solve the full level from the better
        plan, with the valid cut f ≥ V_R, which lets the solver stop as soon as it reaches it.
-    Returns None when the relaxation does not finish (the caller then solves directly).
+    Returns None when the relaxation does not finish in half the level's time (the caller then
+    solves directly with what is left).
     """
     t0 = time.perf_counter()
     rows = built.lead_share_rows
     inf = float("inf")
     session.set_row_bounds(rows, [-inf] * len(rows), [inf] * len(rows))
+    half = None if opts.time_limit is None else opts.time_limit / 2  # the rest is for a plan that keeps every rule
     try:
-        relaxed = session.solve(obj, opts, start=current)
+        relaxed = session.solve(obj, replace(opts, time_limit=half), start=current)
     finally:
         session.set_row_bounds(rows, [0.0] * len(rows), [0.0] * len(rows))
     if relaxed.status != "optimal" or relaxed.bound is None:
