@@ -1,0 +1,297 @@
+"""Split a model into the independent parts its lead variables tie together.
+
+Once every task's lead is chosen the model falls apart: the periods share no
+pledge units, and tasks in one period that share no pledge, location or caveat
+share no row either. Only the lead ``L[n,t]`` — one constant nation for all
+periods — ties the parts together. ``Split`` finds the parts (connected
+components of the rows once the lead columns are taken out) and gives each its
+own submodel in which the lead columns are *copied*: each part may choose its
+own lead. That is a relaxation of the model, with three uses in ``solve.py``:
+
+- its optimum, the sum of the parts' optima, bounds a level from below;
+- the parts are small and independent, so they solve far faster than the whole
+  (a B&B tree over independent parts multiplies their sizes; solving them one
+  by one adds them);
+- when the parts agree on a lead for each task — or can be made to — their
+  plans put together keep every rule and reach the bound: the level is solved.
+
+After a level is settled with value V, each part's share f_k of it satisfies
+f_k ≥ m_k (its relaxed minimum) in every plan, so f_k ≤ m_k + (V − Σ m) is implied
+by the hold row: the parts keep their own hold rows and stay independent for
+the next level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .build import ratio
+from .linear import LinearModel, Objective, Row
+
+
+@dataclass
+class Part:
+    """One independent part: its columns in the whole model, and its own submodel."""
+
+    cols: list[int]  # columns of the whole model, in the submodel's order
+    model: LinearModel
+    index: dict[int, int] = field(default_factory=dict)  # whole-model column -> submodel column
+
+    def restrict(self, obj: Objective) -> Objective:
+        """The part of an objective that falls in this part (constant left out)."""
+        cols, coefs = [], []
+        for c, v in zip(obj.cols, obj.coefs):
+            j = self.index.get(c)
+            if j is not None:
+                cols.append(j)
+                coefs.append(v)
+        return Objective(obj.name, cols, coefs)
+
+    def row(self, row: Row) -> Row:
+        return Row(row.name, [self.index[c] for c in row.cols], list(row.coefs), row.lo, row.hi)
+
+
+def components(model: LinearModel, linking: set[int]) -> list[list[int]]:
+    """Connected components of the non-linking columns, two columns joined when a row has both."""
+    parent = list(range(model.num_vars))
+
+    def find(a: int) -> int:
+        while parent[a] != a:
+            parent[a] = parent[parent[a]]
+            a = parent[a]
+        return a
+
+    for row in model.rows:
+        inner = [c for c in row.cols if c not in linking]
+        if len(inner) > 1:
+            root = find(inner[0])
+            for c in inner[1:]:
+                other = find(c)
+                if other != root:
+                    parent[other] = root
+    groups: dict[int, list[int]] = {}
+    for c in range(model.num_vars):
+        if c not in linking:
+            groups.setdefault(find(c), []).append(c)
+    return sorted(groups.values(), key=lambda cols: cols[0])
+
+
+def split(model: LinearModel, linking: set[int]) -> list[Part]:
+    """The independent parts of ``model`` with the ``linking`` columns copied into each part that uses them.
+
+    Rows made only of linking columns (Σ_n L[n,t] ≤ 1) go to every part that uses one of their columns.
+    """
+    comps = components(model, linking)
+    part_of: dict[int, int] = {}
+    for i, cols in enumerate(comps):
+        for c in cols:
+            part_of[c] = i
+    rows_of: list[list[Row]] = [[] for _ in comps]
+    links_of: list[set[int]] = [set() for _ in comps]
+    linking_rows: list[Row] = []
+    for row in model.rows:
+        owner = next((part_of[c] for c in row.cols if c not in linking), None)
+        if owner is None:
+            linking_rows.append(row)
+            continue
+        rows_of[owner].append(row)
+        links_of[owner].update(c for c in row.cols if c in linking)
+    for row in linking_rows:
+        used = set(row.cols)
+        for i in range(len(comps)):
+            if links_of[i] & used:
+                rows_of[i].append(row)
+                links_of[i].update(used)
+    parts = []
+    for i, cols in enumerate(comps):
+        order = cols + sorted(links_of[i])
+        sub = LinearModel()
+        index = {}
+        for c in order:
+            index[c] = sub.add_var(model.names[c], model.lb[c], model.ub[c], model.integer[c])
+        part = Part(order, sub, index)
+        for row in rows_of[i]:
+            sub.rows.append(part.row(row))
+        parts.append(part)
+    return parts
+
+
+def _violations(model: LinearModel, rows: list[Row], values: list[float], tol: float = 1e-6) -> int:
+    """How many rows (and bounds) ``values`` breaks: a guard on a plan put together from parts."""
+    bad = 0
+    for c, v in enumerate(values):
+        if v < model.lb[c] - tol or v > model.ub[c] + tol:
+            bad += 1
+    for row in rows:
+        act = sum(values[c] * a for c, a in zip(row.cols, row.coefs))
+        scale = tol * max(1.0, abs(act))
+        if act < row.lo - scale or act > row.hi + scale:
+            bad += 1
+    return bad
+
+
+LEAD_TRIES = 3  # candidates tried per task when the parts disagree on its lead
+
+
+class PartSolver:
+    """Solve a level part by part (see the module's docstring); exact, or says it could not.
+
+    ``solve_level`` returns the level's relaxed bound (Σ of the parts' optima) and, when the
+    parts can agree on one lead per task, a plan that keeps every rule, put together from
+    the parts' plans and checked row by row against the whole model and its hold rows.
+    """
+
+    def __init__(self, built, backend, parts: list[Part]):
+        self.built = built
+        self.parts = parts
+        self.sessions = [backend.open(p.model) for p in parts]
+        self.lead_cols = {col: key for key, col in built.lead.items()}  # column -> (nation, task)
+        self.minima: list[float] = []
+        self.eligible: dict[str, list[str]] = {}
+        for (n, tid) in sorted(built.lead):
+            self.eligible.setdefault(tid, []).append(n)
+        share = built.problem.scenario.lead_min_share
+        self.share = ratio(share) if share > 0 else (0, 1)
+        self.z_of: dict[str, list[tuple[int, int]]] = {}
+        for (tid, k), z in built.z.items():
+            self.z_of.setdefault(tid, []).append((k, z))
+
+    @classmethod
+    def create(cls, built, backend) -> "PartSolver | None":
+        """A part solver for a model with at least two parts once the leads are copied; else None."""
+        linking = set(built.lead.values())
+        parts = split(built.model, linking)
+        if len(parts) < 2:
+            return None
+        return cls(built, backend, parts)
+
+    def _staffed(self, part: Part, values: list[float]) -> dict[str, list[int]]:
+        """Tasks with a lead staffed in this part's plan, with their periods."""
+        out: dict[str, list[int]] = {}
+        for tid, zs in self.z_of.items():
+            if tid not in self.eligible:
+                continue
+            for k, z in zs:
+                j = part.index.get(z)
+                if j is not None and values[j] > 0.5:
+                    out.setdefault(tid, []).append(k)
+        return out
+
+    def _personnel(self, values: list[float], part: Part | None, tid: str, k: int, nation: str | None = None) -> float:
+        """Personnel of ``nation`` (all nations: None) on task tid in period k in a plan (a part's or the whole's)."""
+        b = self.built
+        nations = [nation] if nation is not None else b.nations_by_tk.get((tid, k), ())
+        total = 0.0
+        for n in nations:
+            for c in b.x_by_ntk.get((n, tid, k), ()):
+                j = c if part is None else part.index[c]
+                total += values[j] * b.ppu[c]
+        return total
+
+    def _qualifies(self, part: Part, values: list[float], n: str, tid: str, periods: list[int]) -> bool:
+        """Could n lead tid in this part's plan as it is: contributing, with the lead's share, in every staffed period?"""
+        a, bb = self.share
+        for k in periods:
+            y = self.built.y.get((n, tid, k))
+            if y is None or values[part.index[y]] < 0.5:
+                return False
+            if bb * self._personnel(values, part, tid, k, n) < a * self._personnel(values, part, tid, k) - 1e-6:
+                return False
+        return True
+
+    def solve_level(self, obj: Objective, opts, current: list[float], rows: list[Row], step: float, deadline):
+        """(bound, plan or None, seconds spent); ``bound`` None when a part did not finish.
+
+        ``rows`` are the whole model's rows and holds, for the guard; ``deadline`` a
+        callable giving the seconds left for the parts (None: no limit).
+        """
+        from dataclasses import replace
+
+        subs = [p.restrict(obj) for p in self.parts]
+        minima, plans = [], []
+        live = [i for i, s in enumerate(subs) if s.cols]
+        for n_done, i in enumerate(live):
+            left = deadline()
+            limit = None if left is None else max(0.01, left / (len(live) - n_done))
+            part, sub = self.parts[i], subs[i]
+            start = [current[c] for c in part.cols]
+            res = self.sessions[i].solve(sub, replace(opts, time_limit=limit, progress=None), start=start)
+            if res.bound is None or not res.has_solution:
+                return None, None
+            minima.append((i, res.bound if res.status != "optimal" else res.objective))
+            plans.append((i, res.values, res.status == "optimal"))
+        self.minima = [0.0] * len(self.parts)
+        for i, m in minima:
+            self.minima[i] = m
+        bound = sum(m for _, m in minima)
+        if not all(opt for _, _, opt in plans):
+            return bound, None
+        # one lead per task that every part accepts: a nation that already qualifies as lead in every
+        # part's plan needs no solve; otherwise each of the likeliest candidates is forced in the parts
+        # it does not qualify in, and kept if none of them gets worse
+        final = {i: values for i, values, _ in plans}
+        lead: dict[str, str] = {}
+        tasks = sorted({t for i in final for t in self._staffed(self.parts[i], final[i])})
+        for tid in tasks:
+            staffed = {i: self._staffed(self.parts[i], final[i]) for i in final}
+            where = [i for i in final if tid in staffed[i]]
+            ok = {n: {i for i in where if self._qualifies(self.parts[i], final[i], n, tid, staffed[i][tid])}
+                  for n in self.eligible.get(tid, ())}
+            ranked = sorted(sorted(ok), key=lambda n: len(ok[n]), reverse=True)[:LEAD_TRIES]
+            for n in ranked:
+                trial = {**lead, tid: n}
+                redone = self._force(trial, [i for i in where if i not in ok[n]], subs, opts, step, deadline)
+                if redone is not None:
+                    lead = trial
+                    final.update(redone)
+                    break
+            else:
+                return bound, None
+        values = list(current)
+        for i, part in enumerate(self.parts):
+            if i not in final:
+                continue
+            for j, c in enumerate(part.cols):
+                if c not in self.lead_cols:
+                    values[c] = final[i][j]
+        staffed_tasks = {tid for (tid, k), z in self.built.z.items() if values[z] > 0.5}
+        for (n, tid), col in self.built.lead.items():
+            values[col] = 1.0 if tid in staffed_tasks and lead.get(tid) == n else 0.0
+        for (n, tid, k), col in self.built.v.items():  # the lead carries a·P[t,k] (rule 5f), the others 0
+            values[col] = self.share[0] * self._personnel(values, None, tid, k) if lead.get(tid) == n else 0.0
+        if _violations(self.built.model, rows, values):
+            return bound, None
+        return bound, values
+
+    def _force(self, lead: dict[str, str], where: list[int], subs, opts, step: float, deadline):
+        """Re-solve the parts ``where`` with the leads fixed; their new plans, or None if one gets worse."""
+        from dataclasses import replace
+
+        out = {}
+        for i in where:
+            part, session = self.parts[i], self.sessions[i]
+            cols, hi = [], []
+            for (n, tid), col in self.built.lead.items():
+                if tid in lead and col in part.index:
+                    cols.append(part.index[col])
+                    hi.append(1.0 if n == lead[tid] else 0.0)
+            session.set_col_bounds(cols, [0.0] * len(cols), hi)
+            try:
+                left = deadline()
+                res = session.solve(subs[i], replace(opts, time_limit=None if left is None else max(0.01, left),
+                                                     progress=None), start=None)
+            finally:
+                session.set_col_bounds(cols, [part.model.lb[c] for c in cols], [part.model.ub[c] for c in cols])
+            if not res.has_solution or res.objective > self.minima[i] + 0.5 * step:
+                return None
+            out[i] = res.values
+        return out
+
+    def hold(self, obj: Objective, value: float, step: float) -> None:
+        """After the level settles at ``value`` (no constant): each part's share ≤ its minimum + the slack."""
+        slack = max(0.0, value - sum(self.minima))
+        for part, session, m in zip(self.parts, self.sessions, self.minima):
+            sub = part.restrict(obj)
+            if sub.cols:
+                session.add_row(Row(f"hold[level={obj.name}]", sub.cols, sub.coefs, float("-inf"),
+                                    m + slack + 0.5 * step))

@@ -1,0 +1,66 @@
+"""The split into parts that only the lead ties together (model/decompose.py)."""
+
+from __future__ import annotations
+
+import copy
+
+from builders import problem_from_rows
+from hypothesis import HealthCheck, given, settings
+from strategies import problem_rows
+from test_properties import SCALE
+from solving import level_values
+
+from forcegen.model.decompose import components, split
+from forcegen.model.linear import LinearModel
+from forcegen.model.solve import PlanOptions, solve_problem
+
+
+def _model() -> LinearModel:
+    m = LinearModel()
+    for i in range(6):
+        m.add_var(f"c{i}", 0, 3)
+    m.add_row("a", [(0, 1), (1, 1)], hi=2)
+    m.add_row("b", [(2, 1), (3, 2)], hi=4)
+    m.add_row("link0", [(1, 1), (4, -3)], hi=0)
+    m.add_row("link1", [(3, 1), (4, -3)], hi=0)
+    m.add_row("lead_one", [(4, 1), (5, 1)], hi=1)
+    return m
+
+
+def test_components_ignore_the_linking_columns():
+    assert components(_model(), {4, 5}) == [[0, 1], [2, 3]]
+    assert components(_model(), set()) == [[0, 1, 2, 3, 4, 5]]
+
+
+def test_each_part_gets_its_rows_and_a_copy_of_the_links_it_uses():
+    parts = split(_model(), {4, 5})
+    assert [p.cols for p in parts] == [[0, 1, 4, 5], [2, 3, 4, 5]]
+    names = [[r.name for r in p.model.rows] for p in parts]
+    assert names == [["a", "link0", "lead_one"], ["b", "link1", "lead_one"]]
+    first = parts[0]
+    link = first.model.rows[1]
+    assert [first.cols[c] for c in link.cols] == [1, 4] and link.coefs == [1.0, -3.0]
+
+
+@settings(max_examples=25 * SCALE, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(problem_rows())
+def test_solving_by_parts_changes_no_level(rows):
+    """Part by part (with the lead-first step) and the whole model solved directly reach the same levels."""
+    problem = problem_from_rows(copy.deepcopy(rows))
+    on = solve_problem(problem, PlanOptions(by_parts=True))
+    off = solve_problem(problem, PlanOptions(by_parts=False, lead_first=False))
+    assert on.info.status == off.info.status == "optimal"
+    for name, value in level_values(on).items():
+        assert abs(value - level_values(off)[name]) <= 1e-6 * max(1.0, abs(value)), name
+
+
+def test_the_bundled_baseline_splits_into_its_period_blocks():
+    from forcegen.cli import _bundled_baseline
+    from forcegen.model.backends import get_backend
+    from forcegen.model.build import build
+    from forcegen.model.decompose import PartSolver
+    from forcegen.workbook.read import read_problem
+
+    built = build(read_problem(_bundled_baseline()))
+    parts = PartSolver.create(built, get_backend("highs"))
+    assert parts is not None and len(parts.parts) >= len(built.blocks)
