@@ -147,6 +147,7 @@ class PartSolver:
         self.sessions = [backend.open(p.model) for p in parts]
         self.lead_cols = {col: key for key, col in built.lead.items()}  # column -> (nation, task)
         self.minima: list[float] = []
+        self.plan_values: dict[int, float] = {}  # each part's plan value at the current level
         self.eligible: dict[str, list[str]] = {}
         for (n, tid) in sorted(built.lead):
             self.eligible.setdefault(tid, []).append(n)
@@ -202,8 +203,9 @@ class PartSolver:
     def solve_level(self, obj: Objective, opts, current: list[float], rows: list[Row], step: float, deadline):
         """(bound, plan or None, seconds spent); ``bound`` None when a part did not finish.
 
-        ``rows`` are the whole model's rows and holds, for the guard; ``deadline`` a
-        callable giving the seconds left for the parts (None: no limit).
+        ``rows`` are the whole model's rows and holds, for the guard; ``deadline(stage)`` a
+        callable giving the seconds left (None: no limit) for solving the parts (stage 1)
+        and for re-solving parts under one lead (stage 2).
         """
         from dataclasses import replace
 
@@ -211,7 +213,7 @@ class PartSolver:
         minima, plans = [], []
         live = [i for i, s in enumerate(subs) if s.cols]
         for n_done, i in enumerate(live):
-            left = deadline()
+            left = deadline(1)
             limit = None if left is None else max(0.01, left / (len(live) - n_done))
             part, sub = self.parts[i], subs[i]
             start = [current[c] for c in part.cols]
@@ -220,12 +222,13 @@ class PartSolver:
                 return None, None
             minima.append((i, res.bound if res.status != "optimal" else res.objective))
             plans.append((i, res.values, res.status == "optimal"))
+            self.plan_values[i] = res.objective
         self.minima = [0.0] * len(self.parts)
         for i, m in minima:
             self.minima[i] = m
         bound = sum(m for _, m in minima)
-        if not all(opt for _, _, opt in plans):
-            return bound, None
+        # the parts' plans are put together even when some part ran out of time: the whole
+        # model then starts from them
         # one lead per task that every part accepts: a nation that already qualifies as lead in every
         # part's plan needs no solve; otherwise each of the likeliest candidates is forced in the parts
         # it does not qualify in, and kept if none of them gets worse
@@ -277,12 +280,12 @@ class PartSolver:
                     hi.append(1.0 if n == lead[tid] else 0.0)
             session.set_col_bounds(cols, [0.0] * len(cols), hi)
             try:
-                left = deadline()
+                left = deadline(2)
                 res = session.solve(subs[i], replace(opts, time_limit=None if left is None else max(0.01, left),
                                                      progress=None), start=None)
             finally:
                 session.set_col_bounds(cols, [part.model.lb[c] for c in cols], [part.model.ub[c] for c in cols])
-            if not res.has_solution or res.objective > self.minima[i] + 0.5 * step:
+            if not res.has_solution or res.objective > self.plan_values[i] + 0.5 * step:
                 return None
             out[i] = res.values
         return out
