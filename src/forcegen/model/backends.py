@@ -35,6 +35,8 @@ class SolveOptions:
     # called now and then during a solve with (incumbent, bound), either None when unknown,
     # without the objective's constant; backends that cannot report progress ignore it
     progress: Callable[[float | None, float | None], None] | None = field(default=None, compare=False, repr=False)
+    # stop at the first plan whose objective is at most this (HiGHS; others solve on to the end)
+    good_enough: float | None = None
 
 
 PROGRESS_EVERY = 1.0  # seconds between two progress reports of one solve
@@ -183,6 +185,12 @@ class _HighsSession(Session):
         h.setOptionValue("mip_rel_gap", float(options.gap))
         h.setOptionValue("mip_abs_gap", float(options.abs_gap))
         h.setOptionValue("random_seed", int(options.seed))
+        if options.good_enough is not None:  # only plans at least this good, and the first one will do
+            h.setOptionValue("objective_bound", float(options.good_enough) + 1e-6 * max(1.0, abs(options.good_enough)))
+            h.setOptionValue("mip_max_improving_sols", 1)
+        else:
+            h.setOptionValue("objective_bound", self.inf)
+            h.setOptionValue("mip_max_improving_sols", 2147483647)
         if start is not None:
             sol = highspy.HighsSolution()
             sol.col_value = list(start)

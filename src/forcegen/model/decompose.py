@@ -282,7 +282,8 @@ class PartSolver:
             try:
                 left = deadline(2)
                 res = session.solve(subs[i], replace(opts, time_limit=None if left is None else max(0.01, left),
-                                                     progress=None), start=None)
+                                                     progress=None, good_enough=self.plan_values[i] + 0.5 * step),
+                                    start=None)
             finally:
                 session.set_col_bounds(cols, [part.model.lb[c] for c in cols], [part.model.ub[c] for c in cols])
             if not res.has_solution or res.objective > self.plan_values[i] + 0.5 * step:

@@ -163,10 +163,10 @@ def _solve_by_parts(parts: PartSolver, session, model, holds: list[Row], obj: Ob
     """The level part by part (decompose.py), in at most two thirds of its time. Exact.
 
     Returns an optimal Result when the parts' plans put together reach their bound; a
-    Result with status "bound" when they do not (the bound is then added as a valid
-    cut f ≥ bound, so the whole model's solve can stop as soon as it reaches it), whose
-    values are the parts' plan put together when it keeps every rule and beats the last
-    level's plan (the whole model then starts from it); None when a part has no bound.
+    Result with status "bound" when they do not (the whole model's plan is then optimal
+    as soon as it reaches that bound; a cut row f ≥ bound was tried and measured slower),
+    whose values are the parts' plan put together when it keeps every rule and beats the
+    last level's plan (the whole model then starts from it); None when a part has no bound.
     """
     def left(stage: int) -> float | None:  # a third of the level's time to solve the parts, a third to agree
         if opts.time_limit is None:
@@ -184,8 +184,6 @@ def _solve_by_parts(parts: PartSolver, session, model, holds: list[Row], obj: Ob
             return Result("optimal", values, value, bound, seconds, "parts: bound reached")
         if value < sum(current[c] * v for c, v in zip(obj.cols, obj.coefs)):
             start = values
-    session.add_row(Row(f"cut[level={obj.name}]", list(obj.cols), list(obj.coefs), bound - 0.5 * step,
-                        float("inf")))
     return Result("bound", start, None, bound, seconds, "parts: bound and a start" if start else "parts: bound")
 
 
