@@ -7,6 +7,11 @@ is exact) before the next level. Each level starts from the previous level's
 plan, which is feasible for it; the empty plan starts the first level, so valid
 input always yields a plan. A level with no variables is settled without a
 solver call.
+
+With HiGHS each level is first solved part by part (``decompose.py``), then, if
+the parts do not settle it, through its lead-share relaxation (shortfall levels,
+``_solve_lead_first``) and as one model. With a time limit, each level gets
+``level_budget`` of what is left, so that no level starves the ones after it.
 """
 
 from __future__ import annotations
