@@ -201,7 +201,7 @@ class PartSolver:
         return True
 
     def solve_level(self, obj: Objective, opts, current: list[float], rows: list[Row], step: float, deadline):
-        """(bound, plan or None, seconds spent); ``bound`` None when a part did not finish.
+        """(bound, plan or None); (None, None) when a part has no bound or no plan.
 
         ``rows`` are the whole model's rows and holds, for the guard; ``deadline(stage)`` a
         callable giving the seconds left (None: no limit) for solving the parts (stage 1)
@@ -227,11 +227,10 @@ class PartSolver:
         for i, m in minima:
             self.minima[i] = m
         bound = sum(m for _, m in minima)
-        # the parts' plans are put together even when some part ran out of time: the whole
-        # model then starts from them
-        # one lead per task that every part accepts: a nation that already qualifies as lead in every
-        # part's plan needs no solve; otherwise each of the likeliest candidates is forced in the parts
-        # it does not qualify in, and kept if none of them gets worse
+        # One lead per task that every part accepts: a nation that already qualifies as lead in
+        # every part's plan needs no solve; otherwise each of the likeliest candidates is forced in
+        # the parts it does not qualify in, and kept if none of them gets worse. This is done even
+        # when a part ran out of time: the whole model then starts from the plan put together.
         final = {i: values for i, values, _ in plans}
         lead: dict[str, str] = {}
         tasks = sorted({t for i in final for t in self._staffed(self.parts[i], final[i])})
@@ -249,7 +248,7 @@ class PartSolver:
                     final.update(redone)
                     break
             else:
-                return bound, None
+                return bound, self._keep_leads(current, final, rows)
         values = list(current)
         for i, part in enumerate(self.parts):
             if i not in final:
@@ -257,14 +256,38 @@ class PartSolver:
             for j, c in enumerate(part.cols):
                 if c not in self.lead_cols:
                     values[c] = final[i][j]
+        return bound, self._finish(values, lead, rows)
+
+    def _keep_leads(self, current: list[float], final: dict[int, list[float]], rows: list[Row]):
+        """When the parts cannot agree: keep the last plan's leads, and take each part's new plan
+        only where it accepts them (elsewhere the part keeps the last plan). No solve; checked
+        row by row; None if it breaks a row or improves nothing."""
+        lead = {tid: n for (n, tid), col in self.built.lead.items() if current[col] > 0.5}
+        values = list(current)
+        taken = 0
+        for i, plan in final.items():
+            part = self.parts[i]
+            staffed = self._staffed(part, plan)
+            if not all(tid in lead and self._qualifies(part, plan, lead[tid], tid, ks) for tid, ks in staffed.items()):
+                continue
+            taken += 1
+            for j, c in enumerate(part.cols):
+                if c not in self.lead_cols:
+                    values[c] = plan[j]
+        if not taken:
+            return None
+        return self._finish(values, lead, rows)
+
+    def _finish(self, values: list[float], lead: dict[str, str], rows: list[Row]) -> list[float] | None:
+        """Set the lead and lead-share columns for ``lead`` and check every row; the plan, or None."""
         staffed_tasks = {tid for (tid, k), z in self.built.z.items() if values[z] > 0.5}
         for (n, tid), col in self.built.lead.items():
             values[col] = 1.0 if tid in staffed_tasks and lead.get(tid) == n else 0.0
         for (n, tid, k), col in self.built.v.items():  # the lead carries a·P[t,k] (rule 5f), the others 0
             values[col] = self.share[0] * self._personnel(values, None, tid, k) if lead.get(tid) == n else 0.0
         if _violations(self.built.model, rows, values):
-            return bound, None
-        return bound, values
+            return None
+        return values
 
     def _force(self, lead: dict[str, str], where: list[int], subs, opts, step: float, deadline):
         """Re-solve the parts ``where`` with the leads fixed; their new plans, or None if one gets worse."""
