@@ -248,7 +248,7 @@ class PartSolver:
                     final.update(redone)
                     break
             else:
-                return bound, self._keep_leads(current, final, rows)
+                return bound, self._mix(current, final, rows, lead, obj)
         values = list(current)
         for i, part in enumerate(self.parts):
             if i not in final:
@@ -258,25 +258,64 @@ class PartSolver:
                     values[c] = final[i][j]
         return bound, self._finish(values, lead, rows)
 
-    def _keep_leads(self, current: list[float], final: dict[int, list[float]], rows: list[Row]):
-        """When the parts cannot agree: keep the last plan's leads, and take each part's new plan
-        only where it accepts them (elsewhere the part keeps the last plan). No solve; checked
-        row by row; None if it breaks a row or improves nothing."""
-        lead = {tid: n for (n, tid), col in self.built.lead.items() if current[col] > 0.5}
-        values = list(current)
-        taken = 0
+    def _mix(self, current: list[float], final: dict[int, list[float]], rows: list[Row], agreed: dict[str, str],
+             obj: Objective) -> list[float] | None:
+        """When the parts cannot agree in time: a plan from the parts that accept one set of leads.
+
+        Two sets are tried: the leads agreed so far, and the last plan's leads; a task without
+        one gets the nation most parts accept. Each part's new plan is taken, less the tasks
+        whose lead it does not accept (they go unstaffed in that part). No solve; checked row
+        by row; the better of the two, or None.
+        """
+        last = {tid: n for (n, tid), col in self.built.lead.items() if current[col] > 0.5}
+        best, best_value = None, None
+        for base in (agreed, last):
+            values = self._take(current, final, rows, dict(base))
+            if values is None:
+                continue
+            value = sum(values[c] * v for c, v in zip(obj.cols, obj.coefs))
+            if best_value is None or value < best_value:
+                best, best_value = values, value
+        return best
+
+    def _take(self, current: list[float], final: dict[int, list[float]], rows: list[Row],
+              lead: dict[str, str]) -> list[float] | None:
+        votes: dict[str, dict[str, int]] = {}
         for i, plan in final.items():
             part = self.parts[i]
-            staffed = self._staffed(part, plan)
-            if not all(tid in lead and self._qualifies(part, plan, lead[tid], tid, ks) for tid, ks in staffed.items()):
-                continue
-            taken += 1
+            for tid, ks in self._staffed(part, plan).items():
+                if tid not in lead:
+                    for n in self.eligible.get(tid, ()):
+                        if self._qualifies(part, plan, n, tid, ks):
+                            votes.setdefault(tid, {}).setdefault(n, 0)
+                            votes[tid][n] += 1
+        for tid, count in votes.items():
+            lead[tid] = max(sorted(count), key=lambda n: count[n])
+        values = list(current)
+        for i, plan in final.items():
+            part = self.parts[i]
+            plan = list(plan)
+            for tid, ks in self._staffed(part, plan).items():
+                if not (tid in lead and self._qualifies(part, plan, lead[tid], tid, ks)):
+                    self._drop(part, plan, tid, ks)  # the task goes unstaffed in this part
             for j, c in enumerate(part.cols):
                 if c not in self.lead_cols:
                     values[c] = plan[j]
-        if not taken:
-            return None
         return self._finish(values, lead, rows)
+
+    def _drop(self, part: Part, plan: list[float], tid: str, periods: list[int]) -> None:
+        """Take a task out of a part's plan: no units, no contributors, not staffed. Every row of
+        supply, demand, capacity and caveats only gets looser; the row-by-row check catches a hold
+        it breaks (a task of a priority already settled)."""
+        b = self.built
+        for k in periods:
+            for n in b.nations_by_tk.get((tid, k), ()):
+                for c in b.x_by_ntk.get((n, tid, k), ()):
+                    plan[part.index[c]] = 0.0
+                y = b.y.get((n, tid, k))
+                if y is not None:
+                    plan[part.index[y]] = 0.0
+            plan[part.index[b.z[(tid, k)]]] = 0.0
 
     def _finish(self, values: list[float], lead: dict[str, str], rows: list[Row]) -> list[float] | None:
         """Set the lead and lead-share columns for ``lead`` and check every row; the plan, or None."""
