@@ -224,7 +224,7 @@ class _HighsSession(Session):
         else:
             st = "no_solution"
         values = _round_values(self.model, h.getSolution().col_value) if has else None
-        objective_value = sum(values[c] * v for c, v in zip(objective.cols, objective.coefs)) if values else None
+        objective_value = objective.value(values) if values else None
         bound = info.mip_dual_bound if self.model.integer and any(self.model.integer) else objective_value
         if bound is not None and not math.isfinite(bound):
             bound = None
@@ -253,7 +253,7 @@ class _HighsSession(Session):
 
     def _consistent(self, objective: Objective, info) -> bool:
         values = self.h.getSolution().col_value
-        mine = sum(values[c] * v for c, v in zip(objective.cols, objective.coefs))
+        mine = objective.value(values)
         return abs(mine - info.objective_function_value) <= 1e-6 * max(1.0, abs(mine))
 
     def set_col_bounds(self, cols: list[int], lo: list[float], hi: list[float]) -> None:
@@ -361,7 +361,7 @@ class _CbcSession(Session):
             if any(self.model.integer[i] and abs(x - round(x)) > 1e-5 for i, x in enumerate(raw)):
                 return Result("no_solution", None, None, None, seconds, "CBC returned a fractional solution")
             values = _round_values(self.model, raw)
-        obj = sum(values[c] * v for c, v in zip(objective.cols, objective.coefs)) if values else None
+        obj = objective.value(values) if values else None
         return Result(st, values, obj, obj if st == "optimal" else None, seconds, pulp.LpStatus[self.prob.status])
 
 
@@ -506,7 +506,7 @@ class _CpSatSession(Session):
         obj = bound = None
         if st in ("optimal", "feasible"):
             values = [float(solver.Value(v)) for v in self.vars]
-            obj = sum(values[c] * v for c, v in zip(objective.cols, objective.coefs))
+            obj = objective.value(values)
             bound = obj if st == "optimal" else solver.BestObjectiveBound() / m
         return Result(st, values, obj, bound, seconds, solver.StatusName(code))
 

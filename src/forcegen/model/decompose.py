@@ -3,7 +3,7 @@
 Once every task's lead is chosen the model falls apart: the periods share no
 pledge units, and tasks in one period that share no pledge, location or caveat
 share no row either. Only the lead ``L[n,t]`` — one constant nation for all
-periods — ties the parts together. ``Split`` finds the parts (connected
+periods — ties the parts together. ``split`` finds the parts (connected
 components of the rows once the lead columns are taken out) and gives each its
 own submodel in which the lead columns are *copied*: each part may choose its
 own lead. That is a relaxation of the model, with three uses in ``solve.py``:
@@ -23,7 +23,7 @@ the next level.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from .build import ratio
 from .linear import LinearModel, Objective, Row
@@ -207,10 +207,9 @@ class PartSolver:
         callable giving the seconds left (None: no limit) for solving the parts (stage 1)
         and for re-solving parts under one lead (stage 2).
         """
-        from dataclasses import replace
-
         subs = [p.restrict(obj) for p in self.parts]
-        minima, plans = [], []
+        self.minima = [0.0] * len(self.parts)
+        final: dict[int, list[float]] = {}  # each part's plan
         live = [i for i, s in enumerate(subs) if s.cols]
         for n_done, i in enumerate(live):
             left = deadline(1)
@@ -220,22 +219,17 @@ class PartSolver:
             res = self.sessions[i].solve(sub, replace(opts, time_limit=limit, progress=None), start=start)
             if res.bound is None or not res.has_solution:
                 return None, None
-            minima.append((i, res.bound if res.status != "optimal" else res.objective))
-            plans.append((i, res.values, res.status == "optimal"))
+            self.minima[i] = res.bound if res.status != "optimal" else res.objective
             self.plan_values[i] = res.objective
-        self.minima = [0.0] * len(self.parts)
-        for i, m in minima:
-            self.minima[i] = m
-        bound = sum(m for _, m in minima)
+            final[i] = res.values
+        bound = sum(self.minima)
         # One lead per task that every part accepts: a nation that already qualifies as lead in
         # every part's plan needs no solve; otherwise each of the likeliest candidates is forced in
         # the parts it does not qualify in, and kept if none of them gets worse. This is done even
         # when a part ran out of time: the whole model then starts from the plan put together.
-        final = {i: values for i, values, _ in plans}
         lead: dict[str, str] = {}
-        tasks = sorted({t for i in final for t in self._staffed(self.parts[i], final[i])})
-        for tid in tasks:
-            staffed = {i: self._staffed(self.parts[i], final[i]) for i in final}
+        staffed = {i: self._staffed(self.parts[i], plan) for i, plan in final.items()}
+        for tid in sorted({t for st in staffed.values() for t in st}):
             where = [i for i in final if tid in staffed[i]]
             ok = {n: {i for i in where if self._qualifies(self.parts[i], final[i], n, tid, staffed[i][tid])}
                   for n in self.eligible.get(tid, ())}
@@ -246,17 +240,20 @@ class PartSolver:
                 if redone is not None:
                     lead = trial
                     final.update(redone)
+                    staffed.update({i: self._staffed(self.parts[i], plan) for i, plan in redone.items()})
                     break
             else:
                 return bound, self._mix(current, final, rows, lead, obj)
         values = list(current)
-        for i, part in enumerate(self.parts):
-            if i not in final:
-                continue
-            for j, c in enumerate(part.cols):
-                if c not in self.lead_cols:
-                    values[c] = final[i][j]
+        for i, plan in final.items():
+            self._put(values, self.parts[i], plan)
         return bound, self._finish(values, lead, rows)
+
+    def _put(self, values: list[float], part: Part, plan: list[float]) -> None:
+        """Write a part's plan into a whole-model plan (the lead columns are set by ``_finish``)."""
+        for j, c in enumerate(part.cols):
+            if c not in self.lead_cols:
+                values[c] = plan[j]
 
     def _mix(self, current: list[float], final: dict[int, list[float]], rows: list[Row], agreed: dict[str, str],
              obj: Objective) -> list[float] | None:
@@ -273,7 +270,7 @@ class PartSolver:
             values = self._take(current, final, rows, dict(base))
             if values is None:
                 continue
-            value = sum(values[c] * v for c, v in zip(obj.cols, obj.coefs))
+            value = obj.value(values)
             if best_value is None or value < best_value:
                 best, best_value = values, value
         return best
@@ -298,9 +295,7 @@ class PartSolver:
             for tid, ks in self._staffed(part, plan).items():
                 if not (tid in lead and self._qualifies(part, plan, lead[tid], tid, ks)):
                     self._drop(part, plan, tid, ks)  # the task goes unstaffed in this part
-            for j, c in enumerate(part.cols):
-                if c not in self.lead_cols:
-                    values[c] = plan[j]
+            self._put(values, part, plan)
         return self._finish(values, lead, rows)
 
     def _drop(self, part: Part, plan: list[float], tid: str, periods: list[int]) -> None:
@@ -330,8 +325,6 @@ class PartSolver:
 
     def _force(self, lead: dict[str, str], where: list[int], subs, opts, step: float, deadline):
         """Re-solve the parts ``where`` with the leads fixed; their new plans, or None if one gets worse."""
-        from dataclasses import replace
-
         out = {}
         for i in where:
             part, session = self.parts[i], self.sessions[i]

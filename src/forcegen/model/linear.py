@@ -37,6 +37,10 @@ class Objective:
     def empty(self) -> bool:
         return not self.cols
 
+    def value(self, values) -> float:
+        """Σ coefs·values[cols]: the objective of a plan, without the constant."""
+        return sum(values[c] * v for c, v in zip(self.cols, self.coefs))
+
 
 @dataclass
 class LinearModel:

@@ -90,7 +90,7 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
         emit("level_start", {"index": i, "of": n_levels, "name": obj.name})
         t_level = time.perf_counter()
         remaining = None if options.time_limit is None else max(0.0, options.time_limit - (t_level - t_start))
-        start_value = sum(current[c] * v for c, v in zip(obj.cols, obj.coefs))
+        start_value = obj.value(current)
         step = _granularity(obj) if obj.cols else 1.0
         if obj.empty:
             lr = LevelResult(obj.name, "optimal", obj.constant, obj.constant, 0.0, 0.0)
@@ -113,12 +113,12 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
                     floor = by_parts.bound
                     if by_parts.values is not None:  # the parts' plan, better than the last level's
                         current = by_parts.values
-                        start_value = sum(current[c] * v for c, v in zip(obj.cols, obj.coefs))
+                        start_value = obj.value(current)
             if (res is None and options.lead_first and obj.name.startswith("shortfall") and built.lead_share_rows
                     and hasattr(session, "set_row_bounds")):
-                res = _solve_lead_first(session, built, obj, _time_left(opts, budget, t_level), current, step)
+                res = _solve_lead_first(session, built, obj, _with_time_left(opts, t_level), current, step)
             if res is None:
-                res = session.solve(obj, _time_left(opts, budget, t_level), start=current)
+                res = session.solve(obj, _with_time_left(opts, t_level), start=current)
             if floor is not None:  # the parts' bound holds whatever solved the rest
                 res.bound = floor if res.bound is None else max(res.bound, floor)
                 if res.has_solution and res.objective <= floor + 0.5 * step:
@@ -140,7 +140,7 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
         levels.append(lr)
         emit("level_done", {"index": i, "of": n_levels, "level": lr})
         if not obj.empty:
-            value = sum(current[c] * v for c, v in zip(obj.cols, obj.coefs))
+            value = obj.value(current)
             hold = Row(f"hold[level={obj.name}]", list(obj.cols), list(obj.coefs), float("-inf"),
                        value + 0.5 * step)
             session.add_row(hold)
@@ -184,19 +184,12 @@ def _solve_by_parts(parts: PartSolver, session, model, holds: list[Row], obj: Ob
         return None
     start = None
     if values is not None:
-        value = sum(values[c] * v for c, v in zip(obj.cols, obj.coefs))
+        value = obj.value(values)
         if value <= bound + 0.5 * step:
             return Result("optimal", values, value, bound, seconds, "parts: bound reached")
-        if value < sum(current[c] * v for c, v in zip(obj.cols, obj.coefs)):
+        if value < obj.value(current):
             start = values
     return Result("bound", start, None, bound, seconds, "parts: bound and a start" if start else "parts: bound")
-
-
-def _time_left(opts: SolveOptions, budget: float | None, t_level: float) -> SolveOptions:
-    """``opts`` with what is left of the level's budget (what the parts or a relaxation used is gone)."""
-    if budget is None:
-        return opts
-    return replace(opts, time_limit=max(0.01, budget - (time.perf_counter() - t_level)))
 
 
 def level_budget(remaining: float, levels_left: int) -> float:
@@ -221,9 +214,15 @@ def _progress_reporter(emit: Event, index: int, of: int, obj: Objective, t_level
 
 
 def _remaining(opts: SolveOptions, t0: float) -> float | None:
+    """What is left at this moment of ``opts.time_limit`` counted from t0 (None: no limit)."""
     if opts.time_limit is None:
         return None
     return max(0.01, opts.time_limit - (time.perf_counter() - t0))
+
+
+def _with_time_left(opts: SolveOptions, t0: float) -> SolveOptions:
+    """``opts`` with what is left of its time limit counted from t0 (what the parts or a relaxation used is gone)."""
+    return replace(opts, time_limit=_remaining(opts, t0))
 
 
 def _solve_lead_first(session, built: Built, obj: Objective, opts: SolveOptions, current: list[float],
@@ -262,7 +261,7 @@ def _solve_lead_first(session, built: Built, obj: Objective, opts: SolveOptions,
     seconds = time.perf_counter() - t0
     if fixed.has_solution and fixed.objective <= lower + 0.5 * step:
         return Result("optimal", fixed.values, fixed.objective, lower, seconds, "lead-first: bound reached")
-    start_value = sum(current[c] * v for c, v in zip(obj.cols, obj.coefs))
+    start_value = obj.value(current)
     start = fixed.values if fixed.has_solution and fixed.objective < start_value else current
     session.add_row(Row(f"cut[level={obj.name}]", list(obj.cols), list(obj.coefs), lower - 0.5 * step, inf))
     full = session.solve(obj, replace(opts, time_limit=_remaining(opts, t0)), start=start)
