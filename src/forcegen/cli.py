@@ -125,13 +125,18 @@ def doctor() -> None:
             continue
         t0 = time.perf_counter()
         try:
-            result = backend.open(model).solve(objective, SolveOptions(time_limit=10))
-            good = result.status == "optimal" and result.values[:2] == [1.0, 2.0]
+            for attempt in (1, 2):  # CBC runs as a subprocess and has been seen, rarely, to stall under load
+                result = backend.open(model).solve(objective, SolveOptions(time_limit=10))
+                good = result.status == "optimal" and result.values[:2] == [1.0, 2.0]
+                if good or result.values[:2] != [1.0, 2.0]:
+                    break
         except Exception as exc:  # report, do not crash: this command diagnoses
             click.echo(f"{name:<6} FAILED: {type(exc).__name__}: {exc}")
             ok = False
             continue
         verdict = "ok" if good else f"WRONG ({result.status}, {result.values})"
+        if good and attempt == 2:
+            verdict += " (on the second try: the first stopped at its time limit)"
         click.echo(f"{name:<6} {verdict}  {backend.version()}  ({time.perf_counter() - t0:.2f} s)")
         ok = ok and good
     if not ok:

@@ -185,6 +185,7 @@ class _HighsSession(Session):
         h.setOptionValue("mip_rel_gap", float(options.gap))
         h.setOptionValue("mip_abs_gap", float(options.abs_gap))
         h.setOptionValue("random_seed", int(options.seed))
+        h.setOptionValue("threads", max(1, int(options.threads)))  # process-wide, fixed at the first solve
         if options.good_enough is not None:  # only plans at least this good, and the first one will do
             h.setOptionValue("objective_bound", float(options.good_enough) + 1e-6 * max(1.0, abs(options.good_enough)))
             h.setOptionValue("mip_max_improving_sols", 1)

@@ -200,12 +200,13 @@ class PartSolver:
                 return False
         return True
 
-    def solve_level(self, obj: Objective, opts, current: list[float], rows: list[Row], step: float, deadline):
+    def solve_level(self, obj: Objective, opts, current: list[float], rows: list[Row], holds: list[Row],
+                    step: float, deadline):
         """(bound, plan or None); (None, None) when a part has no bound or no plan.
 
-        ``rows`` are the whole model's rows and holds, for the guard; ``deadline(stage)`` a
-        callable giving the seconds left (None: no limit) for solving the parts (stage 1)
-        and for re-solving parts under one lead (stage 2).
+        ``rows`` are the whole model's rows and holds, for the guard, ``holds`` the hold rows
+        alone; ``deadline(stage)`` a callable giving the seconds left (None: no limit) for
+        solving the parts (stage 1) and for re-solving parts under one lead (stage 2).
         """
         subs = [p.restrict(obj) for p in self.parts]
         self.minima = [0.0] * len(self.parts)
@@ -225,8 +226,10 @@ class PartSolver:
         bound = sum(self.minima)
         # One lead per task that every part accepts: a nation that already qualifies as lead in
         # every part's plan needs no solve; otherwise each of the likeliest candidates is forced in
-        # the parts it does not qualify in, and kept if none of them gets worse. This is done even
-        # when a part ran out of time: the whole model then starts from the plan put together.
+        # the parts it does not qualify in, and kept if none of them gets worse. If none can, the
+        # likeliest is forced at the least cost found in time (the plan is then above the bound).
+        # This is done even when a part ran out of time: the whole model then starts from the
+        # plan put together.
         lead: dict[str, str] = {}
         staffed = {i: self._staffed(self.parts[i], plan) for i, plan in final.items()}
         for tid in sorted({t for st in staffed.values() for t in st}):
@@ -238,16 +241,19 @@ class PartSolver:
                 trial = {**lead, tid: n}
                 redone = self._force(trial, [i for i in where if i not in ok[n]], subs, opts, step, deadline)
                 if redone is not None:
-                    lead = trial
-                    final.update(redone)
-                    staffed.update({i: self._staffed(self.parts[i], plan) for i, plan in redone.items()})
                     break
-            else:
-                return bound, self._mix(current, final, rows, lead, obj)
-        values = list(current)
-        for i, plan in final.items():
-            self._put(values, self.parts[i], plan)
-        return bound, self._finish(values, lead, rows)
+            else:  # no candidate costs nothing: the likeliest one, at the least cost the parts can find in time
+                if not ranked:
+                    continue
+                trial = {**lead, tid: ranked[0]}
+                redone = self._force(trial, [i for i in where if i not in ok[ranked[0]]], subs, opts, step, deadline,
+                                     at_no_cost=False)
+                if redone is None:
+                    continue  # the task gets a lead in _mix, and goes unstaffed in the parts that do not accept it
+            lead = trial
+            final.update(redone)
+            staffed.update({i: self._staffed(self.parts[i], plan) for i, plan in redone.items()})
+        return bound, self._mix(current, final, rows, holds, lead, obj)
 
     def _put(self, values: list[float], part: Part, plan: list[float]) -> None:
         """Write a part's plan into a whole-model plan (the lead columns are set by ``_finish``)."""
@@ -255,19 +261,26 @@ class PartSolver:
             if c not in self.lead_cols:
                 values[c] = plan[j]
 
-    def _mix(self, current: list[float], final: dict[int, list[float]], rows: list[Row], agreed: dict[str, str],
-             obj: Objective) -> list[float] | None:
-        """When the parts cannot agree in time: a plan from the parts that accept one set of leads.
+    def _mix(self, current: list[float], final: dict[int, list[float]], rows: list[Row], holds: list[Row],
+             agreed: dict[str, str], obj: Objective) -> list[float] | None:
+        """A plan put together from the parts' plans under one lead per task; None if none keeps every rule.
 
-        Two sets are tried: the leads agreed so far, and the last plan's leads; a task without
-        one gets the nation most parts accept. Each part's new plan is taken, less the tasks
-        whose lead it does not accept (they go unstaffed in that part). No solve; checked row
-        by row; the better of the two, or None.
+        Two sets of leads are tried: those agreed (``agreed``), and the last plan's; a staffed
+        task without one gets the nation most parts accept. In each part, the new plan or the
+        last plan is taken, less the tasks whose lead it does not accept (they go unstaffed in
+        that part); see ``_combine``. No solve; checked row by row; the better of the two.
         """
         last = {tid: n for (n, tid), col in self.built.lead.items() if current[col] > 0.5}
         best, best_value = None, None
         for base in (agreed, last):
-            values = self._take(current, final, rows, dict(base))
+            lead = self._voted(final, dict(base))
+            choices = {}
+            for i, part in enumerate(self.parts):
+                options = [self._accepting(part, [current[c] for c in part.cols], lead)]
+                if i in final:
+                    options.append(self._accepting(part, list(final[i]), lead))
+                choices[i] = options
+            values = self._combine(current, choices, rows, holds, lead, obj)
             if values is None:
                 continue
             value = obj.value(values)
@@ -275,8 +288,8 @@ class PartSolver:
                 best, best_value = values, value
         return best
 
-    def _take(self, current: list[float], final: dict[int, list[float]], rows: list[Row],
-              lead: dict[str, str]) -> list[float] | None:
+    def _voted(self, final: dict[int, list[float]], lead: dict[str, str]) -> dict[str, str]:
+        """``lead``, completed for the tasks staffed in the parts' plans with the nation most parts accept."""
         votes: dict[str, dict[str, int]] = {}
         for i, plan in final.items():
             part = self.parts[i]
@@ -288,14 +301,47 @@ class PartSolver:
                             votes[tid][n] += 1
         for tid, count in votes.items():
             lead[tid] = max(sorted(count), key=lambda n: count[n])
+        return lead
+
+    def _accepting(self, part: Part, plan: list[float], lead: dict[str, str]) -> list[float]:
+        """A part's plan less the tasks whose lead (in ``lead``) it does not accept."""
+        for tid, ks in self._staffed(part, plan).items():
+            if not (tid in lead and self._qualifies(part, plan, lead[tid], tid, ks)):
+                self._drop(part, plan, tid, ks)  # the task goes unstaffed in this part
+        return plan
+
+    def _combine(self, current: list[float], choices: dict[int, list[list[float]]], rows: list[Row],
+                 holds: list[Row], lead: dict[str, str], obj: Objective) -> list[float] | None:
+        """One plan per part, chosen so that the settled levels stay settled; the whole, checked, or None.
+
+        Each part's plan is first the one that does best on the settled levels, in their order
+        (taking a task out of a part may lose cover of a settled priority). Then parts switch to
+        a plan that does better on this level, largest gain first, while every hold row keeps:
+        the parts' holds are looser than the whole's hold when a level was not proven optimal.
+        """
         values = list(current)
-        for i, plan in final.items():
-            part = self.parts[i]
-            plan = list(plan)
-            for tid, ks in self._staffed(part, plan).items():
-                if not (tid in lead and self._qualifies(part, plan, lead[tid], tid, ks)):
-                    self._drop(part, plan, tid, ks)  # the task goes unstaffed in this part
-            self._put(values, part, plan)
+        on_level = {i: self.parts[i].restrict(obj) for i in choices}
+        on_holds = {i: [self.parts[i].restrict(Objective(h.name, h.cols, h.coefs)) for h in holds] for i in choices}
+
+        def settled(i: int, plan: list[float]) -> tuple:
+            return tuple(h.value(plan) for h in on_holds[i]) + (on_level[i].value(plan),)
+
+        chosen = {i: min(options, key=lambda plan: settled(i, plan)) for i, options in choices.items()}
+        for i, plan in chosen.items():
+            self._put(values, self.parts[i], plan)
+        used = [sum(values[c] * a for c, a in zip(h.cols, h.coefs)) for h in holds]
+        gains = sorted(((on_level[i].value(chosen[i]) - on_level[i].value(plan), i, j)
+                        for i, options in choices.items() for j, plan in enumerate(options)), reverse=True)
+        for gain, i, j in gains:
+            if gain <= 0:
+                break
+            plan = choices[i][j]
+            delta = [h.value(plan) - h.value(chosen[i]) for h in on_holds[i]]
+            if on_level[i].value(plan) < on_level[i].value(chosen[i]) and all(
+                    u + d <= h.hi - 1e-6 * max(1.0, abs(h.hi)) for u, d, h in zip(used, delta, holds)):
+                chosen[i] = plan
+                used = [u + d for u, d in zip(used, delta)]
+                self._put(values, self.parts[i], plan)
         return self._finish(values, lead, rows)
 
     def _drop(self, part: Part, plan: list[float], tid: str, periods: list[int]) -> None:
@@ -323,8 +369,9 @@ class PartSolver:
             return None
         return values
 
-    def _force(self, lead: dict[str, str], where: list[int], subs, opts, step: float, deadline):
-        """Re-solve the parts ``where`` with the leads fixed; their new plans, or None if one gets worse."""
+    def _force(self, lead: dict[str, str], where: list[int], subs, opts, step: float, deadline, at_no_cost=True):
+        """Re-solve the parts ``where`` with the leads fixed; their new plans, or None if one gets worse
+        (``at_no_cost``; otherwise: if one has no plan in time)."""
         out = {}
         for i in where:
             part, session = self.parts[i], self.sessions[i]
@@ -336,14 +383,18 @@ class PartSolver:
             session.set_col_bounds(cols, [0.0] * len(cols), hi)
             try:
                 left = deadline(2)
+                good = self.plan_values[i] + 0.5 * step if at_no_cost else None
+                if left is not None and not at_no_cost:
+                    left /= 2  # leave time for the tasks after this one
                 res = session.solve(subs[i], replace(opts, time_limit=None if left is None else max(0.01, left),
-                                                     progress=None, good_enough=self.plan_values[i] + 0.5 * step),
-                                    start=None)
+                                                     progress=None, good_enough=good), start=None)
             finally:
                 session.set_col_bounds(cols, [part.model.lb[c] for c in cols], [part.model.ub[c] for c in cols])
-            if not res.has_solution or res.objective > self.plan_values[i] + 0.5 * step:
+            if not res.has_solution or (at_no_cost and res.objective > self.plan_values[i] + 0.5 * step):
                 return None
             out[i] = res.values
+        for i in out:
+            self.plan_values[i] = subs[i].value(out[i])
         return out
 
     def hold(self, obj: Objective, value: float, step: float) -> None:

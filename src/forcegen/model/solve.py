@@ -163,6 +163,9 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
     return extract_plan(built, current, info)
 
 
+PART_SHARES = (1 / 3, 2 / 3)  # of a level's time: for solving its parts, then for getting them to agree on leads
+
+
 def _solve_by_parts(parts: PartSolver, session, model, holds: list[Row], obj: Objective, opts: SolveOptions,
                     current: list[float], step: float, t_level: float) -> Result | None:
     """The level part by part (decompose.py), in at most two thirds of its time. Exact.
@@ -176,9 +179,9 @@ def _solve_by_parts(parts: PartSolver, session, model, holds: list[Row], obj: Ob
     def left(stage: int) -> float | None:  # a third of the level's time to solve the parts, a third to agree
         if opts.time_limit is None:
             return None
-        return max(0.0, opts.time_limit * stage / 3 - (time.perf_counter() - t_level))
+        return max(0.0, opts.time_limit * PART_SHARES[stage - 1] - (time.perf_counter() - t_level))
 
-    bound, values = parts.solve_level(obj, opts, current, model.rows + holds, step, left)
+    bound, values = parts.solve_level(obj, opts, current, model.rows + holds, holds, step, left)
     seconds = time.perf_counter() - t_level
     if bound is None:
         return None
