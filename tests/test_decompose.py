@@ -42,16 +42,75 @@ def test_each_part_gets_its_rows_and_a_copy_of_the_links_it_uses():
     assert [first.cols[c] for c in link.cols] == [1, 4] and link.coefs == [1.0, -3.0]
 
 
+def _in_two_periods(rows: dict) -> dict:
+    """The problem with each task in every period and each pledge split into a copy for period 1 and
+    a copy for the periods after (two at least): the periods differ, so the model falls into parts
+    that only the leads tie together."""
+    rows = copy.deepcopy(rows)
+    horizon = 2
+    for r in rows["Scenario"]:
+        if r["parameter"] == "horizon":
+            r["value"] = horizon = max(2, r["value"])
+    pledges = []
+    for p in rows["Pledges"]:
+        for k, (first, last) in enumerate(((1, 1), (2, horizon)), start=1):
+            pledges.append({**p, "pledge": f"{p['pledge']}-{k}", "from_period": first, "to_period": last})
+    rows["Pledges"] = pledges
+    for t in rows["Tasks"]:  # every task in every period
+        t["start_period"], t["end_period"] = 1, horizon
+    return rows
+
+
+def _split_where_it_can(problem, reference=None) -> None:
+    """Units allocatable in two model periods: then there are two parts at least."""
+    from forcegen.model.backends import get_backend
+    from forcegen.model.build import build
+    from forcegen.model.decompose import PartSolver
+
+    built = build(problem, reference=reference)
+    periods = {k for (_, _, _, k) in built.x}
+    solver = PartSolver.create(built, get_backend("highs"))
+    assert len(periods) < 2 or (solver is not None and len(solver.parts) >= 2)
+
+
+def _same_levels(on, off) -> None:
+    assert on.info.status == off.info.status == "optimal"
+    for name, value in level_values(on).items():
+        assert abs(value - level_values(off)[name]) <= 1e-6 * max(1.0, abs(value)), name
+
+
 @settings(max_examples=25 * SCALE, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(problem_rows())
 def test_solving_by_parts_changes_no_level(rows):
     """Part by part (with the lead-first step) and the whole model solved directly reach the same levels."""
-    problem = problem_from_rows(copy.deepcopy(rows))
-    on = solve_problem(problem, PlanOptions(by_parts=True))
-    off = solve_problem(problem, PlanOptions(by_parts=False, lead_first=False))
-    assert on.info.status == off.info.status == "optimal"
-    for name, value in level_values(on).items():
-        assert abs(value - level_values(off)[name]) <= 1e-6 * max(1.0, abs(value)), name
+    for version in (rows, _in_two_periods(rows)):
+        problem = problem_from_rows(copy.deepcopy(version))
+        _split_where_it_can(problem)
+        on = solve_problem(problem, PlanOptions(by_parts=True))
+        off = solve_problem(problem, PlanOptions(by_parts=False, lead_first=False))
+        _same_levels(on, off)
+
+
+@settings(max_examples=25 * SCALE, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(problem_rows())
+def test_solving_by_parts_changes_no_level_of_a_stable_what_if(rows):
+    """A what-if without the pledge the baseline plan uses most, moving as few units as possible from
+    the baseline plan: part by part and the whole model reach the same levels, ``changes`` included."""
+    rows = _in_two_periods(rows)
+    base = solve_problem(problem_from_rows(copy.deepcopy(rows)))
+    used: dict[str, int] = {}
+    for a in base.allocations:
+        used[a.pledge] = used.get(a.pledge, 0) + a.units
+    variant_rows = copy.deepcopy(rows)
+    if used:
+        top = max(sorted(used), key=used.get)
+        variant_rows["Pledges"] = [p for p in variant_rows["Pledges"] if p["pledge"] != top]
+    variant = problem_from_rows(variant_rows)
+    _split_where_it_can(variant, reference=base)
+    on = solve_problem(variant, PlanOptions(by_parts=True), reference=base)
+    off = solve_problem(variant, PlanOptions(by_parts=False, lead_first=False), reference=base)
+    assert on.info.levels[-1].name == "changes"
+    _same_levels(on, off)
 
 
 def test_the_bundled_baseline_splits_into_its_period_blocks():
@@ -64,3 +123,4 @@ def test_the_bundled_baseline_splits_into_its_period_blocks():
     built = build(read_problem(_bundled_baseline()))
     parts = PartSolver.create(built, get_backend("highs"))
     assert parts is not None and len(parts.parts) >= len(built.blocks)
+
