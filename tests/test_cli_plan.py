@@ -144,3 +144,48 @@ def test_doctor_solves_with_every_backend():
     assert result.exit_code == 0, result.output
     for name in ("highs", "cbc", "cpsat"):
         assert f"{name:<6} ok" in result.stdout
+
+
+class _StallsOnce:
+    """A backend that stops at its time limit on the first solve (right values, status feasible), then
+    solves; or, with ``wrong``, always answers wrongly."""
+
+    name, description = "flaky", "test double"
+
+    def __init__(self, wrong: bool = False):
+        self.calls, self.wrong = 0, wrong
+
+    def available(self) -> bool:
+        return True
+
+    def version(self) -> str:
+        return "0"
+
+    def open(self, model):
+        from forcegen.model.backends import Result
+
+        backend = self
+
+        class Session:
+            def solve(self, objective, options, start=None):
+                backend.calls += 1
+                if backend.wrong:
+                    return Result("optimal", [0.0, 2.0], -4.0, -4.0, 0.0)
+                status = "feasible" if backend.calls == 1 else "optimal"
+                return Result(status, [1.0, 2.0], -5.0, None, 10.0)
+        return Session()
+
+
+def test_doctor_tries_again_once_after_a_time_limited_stop_but_never_passes_a_wrong_answer(monkeypatch):
+    from forcegen.model import backends
+
+    flaky = _StallsOnce()
+    monkeypatch.setattr(backends, "BACKENDS", {"flaky": flaky})
+    result = CliRunner().invoke(cli, ["doctor"])
+    assert result.exit_code == 0, result.output
+    assert flaky.calls == 2 and "flaky  ok" in result.stdout and "second try" in result.stdout
+
+    wrong = _StallsOnce(wrong=True)
+    monkeypatch.setattr(backends, "BACKENDS", {"flaky": wrong})
+    result = CliRunner().invoke(cli, ["doctor"])
+    assert result.exit_code == 1 and wrong.calls == 1 and "WRONG" in result.stdout
