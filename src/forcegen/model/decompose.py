@@ -148,6 +148,7 @@ class PartSolver:
         self.lead_cols = {col: key for key, col in built.lead.items()}  # column -> (nation, task)
         self.minima: list[float] = []
         self.plan_values: dict[int, float] = {}  # each part's plan value at the current level
+        self.settled_lead = None  # (task, lead, {part: minimum}, plan value) when a dispute proved the level
         self.eligible: dict[str, list[str]] = {}
         for (n, tid) in sorted(built.lead):
             self.eligible.setdefault(tid, []).append(n)
@@ -232,6 +233,8 @@ class PartSolver:
         # plan put together.
         lead: dict[str, str] = {}
         staffed = {i: self._staffed(self.parts[i], plan) for i, plan in final.items()}
+        first, first_staffed = dict(final), dict(staffed)  # the parts' own plans, before any lead is forced
+        disputed: list[str] = []  # tasks that no lead suits at no cost
         for tid in sorted({t for st in staffed.values() for t in st}):
             where = [i for i in final if tid in staffed[i]]
             ok = {n: {i for i in where if self._qualifies(self.parts[i], final[i], n, tid, staffed[i][tid])}
@@ -243,6 +246,7 @@ class PartSolver:
                 if redone is not None:
                     break
             else:  # no candidate costs nothing: the likeliest one, at the least cost the parts can find in time
+                disputed.append(tid)
                 if not ranked:
                     continue
                 trial = {**lead, tid: ranked[0]}
@@ -253,7 +257,88 @@ class PartSolver:
             lead = trial
             final.update(redone)
             staffed.update({i: self._staffed(self.parts[i], plan) for i, plan in redone.items()})
-        return bound, self._mix(current, final, rows, holds, lead, obj)
+        values = self._mix(current, final, rows, holds, lead, obj)
+        self.settled_lead = None
+        if values is not None and all(subs[i].value([values[c] for c in self.parts[i].cols])
+                                      <= self.plan_values[i] + 0.5 * step for i in final):
+            above = obj.value(values) - bound - 0.5 * step  # what a dispute must cost for the plan to be optimal
+            for tid in disputed if above > 0 else ():
+                extra, left = self._dispute_cost(tid, first, first_staffed, subs, opts, above, step, deadline)
+                if above <= extra < float("inf"):
+                    bound += extra
+                    if len(left) == 1:  # one lead left: see hold()
+                        self.settled_lead = (tid, *next(iter(left.items())), obj.value(values))
+                    break
+        return bound, values
+
+    def _dispute_cost(self, tid: str, plans: dict[int, list[float]], staffed: dict[int, dict[str, list[int]]],
+                      subs, opts, above: float, step: float, deadline) -> tuple[float, dict]:
+        """What any lead of ``tid`` must cost above the parts' minima: a bound to add to Σ m (0 when unknown);
+        and the leads that may still be in a plan as good as this level's, with their parts' minima.
+
+        Whoever leads tid — nation n, or nobody (tid unstaffed) — each part k does no better than
+        m_k(n), its optimum with only tid's lead restricted to n (the other leads stay free); and
+        m_k(n) ≥ m_k. So the level is ≥ Σ m + min over n of Σ_k (m_k(n) − m_k). Parts whose own
+        plan already has n qualifying add nothing; the others are solved (their bound counts),
+        briefly first and longer for the candidates not yet settled. A candidate is settled once
+        it costs more than the plan's excess over Σ m (``above`` + half a step): no plan as good
+        as this one has that lead. (0, {}) if a lead costs less than ``above``, or time runs out.
+        """
+        where = [i for i in plans if tid in staffed[i]]
+        candidates: list[str | None] = [*self.eligible.get(tid, ()), None]
+        todo = {n: [i for i in where if n is None or not self._qualifies(self.parts[i], plans[i], n, tid,
+                                                                           staffed[i][tid])]
+                for n in candidates}
+        low = {(n, i): self.minima[i] for n in candidates for i in todo[n]}  # m_k(n) ≥ this
+        exact: set = set()
+        settle = above + step
+
+        def extra(n) -> float:
+            return sum(low[(n, i)] - self.minima[i] for i in todo[n])
+
+        limit = 0.5  # short solves settle most candidates; the rest get four times longer each round
+        while True:
+            short = [n for n in candidates if extra(n) < settle]
+            if all((n, i) in exact for n in short for i in todo[n]):
+                break
+            for n in short:
+                for i in todo[n]:
+                    if extra(n) >= settle:
+                        break
+                    if (n, i) in exact:
+                        continue
+                    left = deadline(2)
+                    if left is not None and left <= 0.05:
+                        return 0.0, {}
+                    b, done = self._restricted_bound(i, tid, n, subs[i], opts, None if left is None else min(limit, left))
+                    low[(n, i)] = max(low[(n, i)], b)
+                    if done:
+                        exact.add((n, i))
+            limit *= 4
+        least = min(extra(n) for n in candidates)
+        if least < above:
+            return 0.0, {}
+        return least, {n: {i: low[(n, i)] for i in todo[n]} for n in short}
+
+    def _restricted_bound(self, i: int, tid: str, n: str | None, sub: Objective, opts, limit) -> tuple[float, bool]:
+        """A lower bound on part i's optimum when tid's lead can only be n (None: nobody), other leads
+        free; and whether it is the optimum itself."""
+        part, session = self.parts[i], self.sessions[i]
+        cols, hi = [], []
+        for (m, t), col in self.built.lead.items():
+            if t == tid and col in part.index:
+                cols.append(part.index[col])
+                hi.append(1.0 if m == n else 0.0)
+        session.set_col_bounds(cols, [0.0] * len(cols), hi)
+        try:
+            res = session.solve(sub, replace(opts, time_limit=limit, progress=None, good_enough=None), start=None)
+        finally:
+            session.set_col_bounds(cols, [part.model.lb[c] for c in cols], [part.model.ub[c] for c in cols])
+        if res.status == "infeasible":
+            return float("inf"), True
+        if res.status == "optimal":
+            return res.objective, True
+        return (float("-inf") if res.bound is None else res.bound), False
 
     def _put(self, values: list[float], part: Part, plan: list[float]) -> None:
         """Write a part's plan into a whole-model plan (the lead columns are set by ``_finish``)."""
@@ -398,7 +483,28 @@ class PartSolver:
         return out
 
     def hold(self, obj: Objective, value: float, step: float) -> None:
-        """After the level settles at ``value`` (no constant): each part's share ≤ its minimum + the slack."""
+        """After the level settles at ``value`` (no constant): each part's share ≤ its minimum + the slack.
+
+        When the level was proven by the cost of one task's lead and one lead was left
+        (``_dispute_cost``), every plan that keeps the hold has that lead: it is fixed in every
+        part, and each part's minimum is its minimum under that lead, so the slack is what is
+        left of the dispute, usually nothing, and the parts stay exact for the next level."""
+        if self.settled_lead is not None:
+            tid, n, lows, at = self.settled_lead
+            if abs(value - at) <= 0.5 * step:
+                for i, m in lows.items():
+                    self.minima[i] = max(self.minima[i], m)
+                self.eligible[tid] = [] if n is None else [n]
+                for part, session in zip(self.parts, self.sessions):
+                    cols, hi = [], []
+                    for (m, t), col in self.built.lead.items():
+                        if t == tid and col in part.index:
+                            cols.append(part.index[col])
+                            hi.append(1.0 if m == n else 0.0)
+                    session.set_col_bounds(cols, [0.0] * len(cols), hi)
+                    for j, h in zip(cols, hi):
+                        part.model.ub[j] = h  # what the forced solves restore
+            self.settled_lead = None
         slack = max(0.0, value - sum(self.minima))
         for part, session, m in zip(self.parts, self.sessions, self.minima):
             sub = part.restrict(obj)
