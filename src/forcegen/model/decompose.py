@@ -149,6 +149,9 @@ class PartSolver:
         self.minima: list[float] = []
         self.plan_values: dict[int, float] = {}  # each part's plan value at the current level
         self.settled_lead = None  # (task, lead, {part: minimum}, plan value) when a dispute proved the level
+        self.exact = True  # the parts' holds are implied by the whole's: their minima bound the level (see hold)
+        self.rows_in = [len(p.model.rows) for p in parts]  # rows in each part's session
+        self.held: list[list[tuple[int, Objective]]] = [[] for _ in parts]  # (session row, the part's share)
         self.eligible: dict[str, list[str]] = {}
         for (n, tid) in sorted(built.lead):
             self.eligible.setdefault(tid, []).append(n)
@@ -203,7 +206,8 @@ class PartSolver:
 
     def solve_level(self, obj: Objective, opts, current: list[float], rows: list[Row], holds: list[Row],
                     step: float, deadline):
-        """(bound, plan or None); (None, None) when a part has no bound or no plan.
+        """(bound, plan or None); (None, None) when a part has no bound or no plan; the bound is
+        -inf (none known) once the parts hold the last plan's shares (see ``hold``).
 
         ``rows`` are the whole model's rows and holds, for the guard, ``holds`` the hold rows
         alone; ``deadline(stage)`` a callable giving the seconds left (None: no limit) for
@@ -224,7 +228,7 @@ class PartSolver:
             self.minima[i] = res.bound if res.status != "optimal" else res.objective
             self.plan_values[i] = res.objective
             final[i] = res.values
-        bound = sum(self.minima)
+        bound = sum(self.minima) if self.exact else float("-inf")
         # One lead per task that every part accepts: a nation that already qualifies as lead in
         # every part's plan needs no solve; otherwise each of the likeliest candidates is forced in
         # the parts it does not qualify in, and kept if none of them gets worse. If none can, the
@@ -259,7 +263,7 @@ class PartSolver:
             staffed.update({i: self._staffed(self.parts[i], plan) for i, plan in redone.items()})
         values = self._mix(current, final, rows, holds, lead, obj)
         self.settled_lead = None
-        if values is not None and all(subs[i].value([values[c] for c in self.parts[i].cols])
+        if self.exact and values is not None and all(subs[i].value([values[c] for c in self.parts[i].cols])
                                       <= self.plan_values[i] + 0.5 * step for i in final):
             above = obj.value(values) - bound - 0.5 * step  # what a dispute must cost for the plan to be optimal
             for tid in disputed if above > 0 else ():
@@ -482,13 +486,20 @@ class PartSolver:
             self.plan_values[i] = subs[i].value(out[i])
         return out
 
-    def hold(self, obj: Objective, value: float, step: float) -> None:
+    def hold(self, obj: Objective, value: float, step: float, current: list[float]) -> None:
         """After the level settles at ``value`` (no constant): each part's share ≤ its minimum + the slack.
 
         When the level was proven by the cost of one task's lead and one lead was left
         (``_dispute_cost``), every plan that keeps the hold has that lead: it is fixed in every
         part, and each part's minimum is its minimum under that lead, so the slack is what is
-        left of the dispute, usually nothing, and the parts stay exact for the next level."""
+        left of the dispute, usually nothing, and the parts stay exact for the next level.
+
+        When slack is left (the level was not proven optimal), the parts' holds would be looser
+        than the whole's, and each part would spend the slack: their plans could not be put
+        together. From then on each part holds instead its share of every settled level in the
+        last plan (``current``): a restriction, so the parts give plans that can always be put
+        together, but no more bounds.
+        """
         if self.settled_lead is not None:
             tid, n, lows, at = self.settled_lead
             if abs(value - at) <= 0.5 * step:
@@ -506,8 +517,36 @@ class PartSolver:
                         part.model.ub[j] = h  # what the forced solves restore
             self.settled_lead = None
         slack = max(0.0, value - sum(self.minima))
-        for part, session, m in zip(self.parts, self.sessions, self.minima):
+        if self.exact and slack > 0.5 * step:
+            self.exact = False
+        for i, (part, session, m) in enumerate(zip(self.parts, self.sessions, self.minima)):
             sub = part.restrict(obj)
             if sub.cols:
                 session.add_row(Row(f"hold[level={obj.name}]", sub.cols, sub.coefs, float("-inf"),
                                     m + slack + 0.5 * step))
+                self.held[i].append((self.rows_in[i], sub))
+                self.rows_in[i] += 1
+            if not self.exact and self.held[i]:
+                mine = [current[c] for c in part.cols]
+                rows = [r for r, _ in self.held[i]]
+                his = [share.value(mine) + 0.5 * step for _, share in self.held[i]]
+                session.set_row_bounds(rows, [float("-inf")] * len(rows), his)
+        if not self.exact:
+            self._keep_leads(current)
+
+    def _keep_leads(self, current: list[float]) -> None:
+        """Once the parts hold the last plan's shares: each task staffed in it keeps its lead in every part
+        (also a restriction; without it the parts pick other leads that cost cover to agree on)."""
+        b = self.built
+        staffed = {tid for (tid, k), z in b.z.items() if current[z] > 0.5}
+        for part, session in zip(self.parts, self.sessions):
+            cols, hi = [], []
+            for (n, tid), col in b.lead.items():
+                j = part.index.get(col)
+                if j is None or b.model.ub[col] < 0.5:
+                    continue
+                cols.append(j)
+                hi.append((1.0 if current[col] > 0.5 else 0.0) if tid in staffed else b.model.ub[col])
+            session.set_col_bounds(cols, [0.0] * len(cols), hi)
+            for j, h in zip(cols, hi):
+                part.model.ub[j] = h  # what the forced solves restore

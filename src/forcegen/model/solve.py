@@ -146,7 +146,7 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
             session.add_row(hold)
             holds.append(hold)
             if parts is not None:
-                parts.hold(obj, value, step)
+                parts.hold(obj, value, step, current)
     runtime = time.perf_counter() - t_start
     plan_status = "optimal" if all(lv.status == "optimal" for lv in levels) else "feasible"
     gaps = [lv.gap for lv in levels if lv.gap is not None]
@@ -188,11 +188,12 @@ def _solve_by_parts(parts: PartSolver, session, model, holds: list[Row], obj: Ob
     start = None
     if values is not None:
         value = obj.value(values)
-        if value <= bound + 0.5 * step:
+        if value <= bound + 0.5 * step:  # never with bound -inf: the parts hold the last plan's shares
             return Result("optimal", values, value, bound, seconds, "parts: bound reached")
         if value < obj.value(current):
             start = values
-    return Result("bound", start, None, bound, seconds, "parts: bound and a start" if start else "parts: bound")
+    known = bound if bound > float("-inf") else None
+    return Result("bound", start, None, known, seconds, "parts: bound and a start" if start else "parts: bound")
 
 
 def level_budget(remaining: float, levels_left: int) -> float:
