@@ -13,12 +13,15 @@ own lead. That is a relaxation of the model, with three uses in ``solve.py``:
   (a B&B tree over independent parts multiplies their sizes; solving them one
   by one adds them);
 - when the parts agree on a lead for each task — or can be made to — their
-  plans put together keep every rule and reach the bound: the level is solved.
+  plans put together keep every rule and reach the bound: the level is solved;
+- when a task's lead costs something whichever nation leads, forcing each
+  candidate in turn bounds that cost, which can prove the plan optimal.
 
 After a level is settled with value V, each part's share f_k of it satisfies
 f_k ≥ m_k (its relaxed minimum) in every plan, so f_k ≤ m_k + (V − Σ m) is implied
 by the hold row: the parts keep their own hold rows and stay independent for
-the next level.
+the next level. After a level that was not proven optimal, the parts hold the
+last plan's shares and leads instead (a restriction: plans, no more bounds).
 """
 
 from __future__ import annotations

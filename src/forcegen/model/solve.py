@@ -174,9 +174,10 @@ def _solve_by_parts(parts: PartSolver, session, model, holds: list[Row], obj: Ob
     Result with status "bound" when they do not (the whole model's plan is then optimal
     as soon as it reaches that bound; a cut row f ≥ bound was tried and measured slower),
     whose values are the parts' plan put together when it keeps every rule and beats the
-    last level's plan (the whole model then starts from it); None when a part has no bound.
+    last level's plan (the whole model then starts from it), and whose bound is None once
+    the parts hold the last plan's shares (``PartSolver.hold``); None when a part has no bound.
     """
-    def left(stage: int) -> float | None:  # a third of the level's time to solve the parts, a third to agree
+    def left(stage: int) -> float | None:  # seconds left for solving the parts (1), for agreeing on leads (2)
         if opts.time_limit is None:
             return None
         return max(0.0, opts.time_limit * PART_SHARES[stage - 1] - (time.perf_counter() - t_level))
