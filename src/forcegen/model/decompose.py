@@ -331,11 +331,7 @@ class PartSolver:
         """A lower bound on part i's optimum when tid's lead can only be n (None: nobody), other leads
         free; and whether it is the optimum itself."""
         part, session = self.parts[i], self.sessions[i]
-        cols, hi = [], []
-        for (m, t), col in self.built.lead.items():
-            if t == tid and col in part.index:
-                cols.append(part.index[col])
-                hi.append(1.0 if m == n else 0.0)
+        cols, hi = self._only(part, {tid: n})
         session.set_col_bounds(cols, [0.0] * len(cols), hi)
         try:
             res = session.solve(sub, replace(opts, time_limit=limit, progress=None, good_enough=None), start=None)
@@ -346,6 +342,16 @@ class PartSolver:
         if res.status == "optimal":
             return res.objective, True
         return (float("-inf") if res.bound is None else res.bound), False
+
+    def _only(self, part: Part, lead: dict) -> tuple[list[int], list[float]]:
+        """The part's lead columns of the tasks in ``lead`` and upper bounds that leave each only its lead
+        (None: nobody)."""
+        cols, hi = [], []
+        for (n, tid), col in self.built.lead.items():
+            if tid in lead and col in part.index:
+                cols.append(part.index[col])
+                hi.append(1.0 if n == lead[tid] else 0.0)
+        return cols, hi
 
     def _put(self, values: list[float], part: Part, plan: list[float]) -> None:
         """Write a part's plan into a whole-model plan (the lead columns are set by ``_finish``)."""
@@ -467,11 +473,7 @@ class PartSolver:
         out = {}
         for i in where:
             part, session = self.parts[i], self.sessions[i]
-            cols, hi = [], []
-            for (n, tid), col in self.built.lead.items():
-                if tid in lead and col in part.index:
-                    cols.append(part.index[col])
-                    hi.append(1.0 if n == lead[tid] else 0.0)
+            cols, hi = self._only(part, lead)
             session.set_col_bounds(cols, [0.0] * len(cols), hi)
             try:
                 left = deadline(2)
@@ -510,11 +512,7 @@ class PartSolver:
                     self.minima[i] = max(self.minima[i], m)
                 self.eligible[tid] = [] if n is None else [n]
                 for part, session in zip(self.parts, self.sessions):
-                    cols, hi = [], []
-                    for (m, t), col in self.built.lead.items():
-                        if t == tid and col in part.index:
-                            cols.append(part.index[col])
-                            hi.append(1.0 if m == n else 0.0)
+                    cols, hi = self._only(part, {tid: n})
                     session.set_col_bounds(cols, [0.0] * len(cols), hi)
                     for j, h in zip(cols, hi):
                         part.model.ub[j] = h  # what the forced solves restore
