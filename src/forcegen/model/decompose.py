@@ -126,7 +126,7 @@ def _violations(model: LinearModel, rows: list[Row], values: list[float], tol: f
         if v < model.lb[c] - tol or v > model.ub[c] + tol:
             bad += 1
     for row in rows:
-        act = sum(values[c] * a for c, a in zip(row.cols, row.coefs))
+        act = row.activity(values)
         scale = tol * max(1.0, abs(act))
         if act < row.lo - scale or act > row.hi + scale:
             bad += 1
@@ -427,7 +427,7 @@ class PartSolver:
         chosen = {i: min(options, key=lambda plan: settled(i, plan)) for i, options in choices.items()}
         for i, plan in chosen.items():
             self._put(values, self.parts[i], plan)
-        used = [sum(values[c] * a for c, a in zip(h.cols, h.coefs)) for h in holds]
+        used = [h.activity(values) for h in holds]
         gains = sorted(((on_level[i].value(chosen[i]) - on_level[i].value(plan), i, j)
                         for i, options in choices.items() for j, plan in enumerate(options)), reverse=True)
         for gain, i, j in gains:
@@ -512,10 +512,7 @@ class PartSolver:
                     self.minima[i] = max(self.minima[i], m)
                 self.eligible[tid] = [] if n is None else [n]
                 for part, session in zip(self.parts, self.sessions):
-                    cols, hi = self._only(part, {tid: n})
-                    session.set_col_bounds(cols, [0.0] * len(cols), hi)
-                    for j, h in zip(cols, hi):
-                        part.model.ub[j] = h  # what the forced solves restore
+                    self._fix(part, session, *self._only(part, {tid: n}))
             self.settled_lead = None
         slack = max(0.0, value - sum(self.minima))
         if self.exact and slack > 0.5 * step:
@@ -548,6 +545,12 @@ class PartSolver:
                     continue
                 cols.append(j)
                 hi.append((1.0 if current[col] > 0.5 else 0.0) if tid in staffed else b.model.ub[col])
-            session.set_col_bounds(cols, [0.0] * len(cols), hi)
-            for j, h in zip(cols, hi):
-                part.model.ub[j] = h  # what the forced solves restore
+            self._fix(part, session, cols, hi)
+
+    @staticmethod
+    def _fix(part: Part, session, cols: list[int], hi: list[float]) -> None:
+        """Upper bounds on a part's columns for good: in its session, and in its model, which is what
+        the forced solves restore after theirs."""
+        session.set_col_bounds(cols, [0.0] * len(cols), hi)
+        for j, h in zip(cols, hi):
+            part.model.ub[j] = h

@@ -23,6 +23,10 @@ class Row:
     lo: float
     hi: float
 
+    def activity(self, values) -> float:
+        """Σ coefs·values[cols] for a plan."""
+        return sum(values[c] * a for c, a in zip(self.cols, self.coefs))
+
 
 @dataclass
 class Objective:
