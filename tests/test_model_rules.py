@@ -493,6 +493,46 @@ def test_max_nation_share_counts_personnel(solver, med_personnel):
         assert_levels(plan, cost=60, contributions=4)
 
 
+@covers("max_share")
+@solvers
+@formulations
+@pytest.mark.parametrize(("share", "staffed"), [(0.142857, False), (0.1428572, True), (1 / 7, True)])
+def test_max_nation_share_is_kept_exactly_as_written(solver, formulation, share, staffed):
+    # T1 needs 7 INF (100 personnel each); seven nations N1..N7 pledge one company each at 10.
+    # One company each is 1/7 = 0.142857142… of the personnel.
+    #   0.142857  < 1/7 → no nation may contribute at all: nothing staffed, shortfall_p1 = 7 × 2 = 14.
+    #             Runner-up: all seven, each at 14.28571 % > 14.2857 % (a model that reads the share
+    #             as the nearby simple fraction 1/7 staffs it: the rule broken).
+    #   0.1428572 > 1/7, and 1/7 (a formula =1/7, read back as 0.14285714285714285, which stands
+    #             for 1/7) → staffed by all seven: shortfall 0, cost 7 × 10 × 2 = 140, contributions 14.
+    nations = [{"nation": f"N{i}", "name": f"Nation {i}", "european": "yes"} for i in range(1, 8)]
+    r = rows(nations=nations, tasks=[task("T1", max_nation_share=share)], requirements=[need("T1", 7)],
+             pledges=[pledge(f"P{i}", f"N{i}", 1, 10) for i in range(1, 8)])
+    plan = solve(r, solver, formulation=formulation)
+    if staffed:
+        assert_levels(plan, cost=140, contributions=14)
+    else:
+        assert_levels(plan, p1=14)
+        assert plan.allocations == ()
+
+
+@covers("lead_share")
+@solvers
+@formulations
+@pytest.mark.parametrize(("share", "bbb_units"), [(0.3333334, 1), (0.3333333, 2), (0.33, 2)])
+def test_lead_min_share_is_kept_exactly_as_written(solver, formulation, share, bbb_units):
+    # T1 (lead european) needs 1 INF from AAA (the only European nation, pledge P-A 1 unit at 10)
+    # and up to 2 INF from BBB (P-B 2 units at 20): with b BBB units AAA's share is 1/(1 + b).
+    #   b = 2 → AAA has 1/3 = 0.333333… ≥ 0.3333333 and ≥ 0.33, not ≥ 0.3333334 (a model that reads
+    #           0.3333334 as 1/3 would take b = 2 and break the rule).
+    # shortfall_p1 = 2 × (2 − b); cost 2 × (10 + 20·b); contributions 4; lead AAA.
+    r = rows(tasks=[task("T1", lead="european")], requirements=[need("T1", 3)],
+             pledges=[pledge("P-A", "AAA", 1, 10), pledge("P-B", "BBB", 2, 20)], lead_min_share=share)
+    plan = solve(r, solver, formulation=formulation)
+    assert_levels(plan, p1=2 * (2 - bbb_units), cost=2 * (10 + 20 * bbb_units), contributions=4)
+    assert plan.leads == {"T1": "AAA"}
+
+
 # ==========================================================================
 # (5e) lead
 # ==========================================================================

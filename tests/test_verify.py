@@ -396,7 +396,7 @@ def test_lead_below_share(tmp_path):
     result = check(_below_share_problem(), tmp_path, BELOW, leads={"T1": "AAA"}, shortfall=(5, 0, 0, 0, 0),
                    cost=90, contributions=2)
     assert found(result) == [("Tasks", 2, RULE_STAFFING)]
-    assert "lead AAA supplies 20.0% of task T1's personnel in period 1 (100 of 500), needs at least 25.0%" \
+    assert "lead AAA supplies 20% of task T1's personnel in period 1 (100 of 500), needs at least 25%" \
         in result.violations[0].message
 
 

@@ -8,9 +8,60 @@ verifier read them.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from fractions import Fraction
 from functools import cached_property
 
 PRIORITIES = (1, 2, 3, 4, 5)
+
+
+def exact_share(value: float) -> Fraction:
+    """A share as the user wrote it, exactly: the shortest decimal that reads back as this float.
+
+    0.142857 -> 142857/1000000 (not 1/7, and not the float's binary expansion). A value that a
+    formula computed (=1/7 reads back as 0.14285714285714285) is the fraction it stands for when
+    one with a denominator ≤ 10⁶ lies within 10⁻¹² of it: no share of a task of fewer than 10⁵
+    personnel lies in between, so this changes no verdict and keeps the formula's meaning.
+    The share rules (max_nation_share, lead_min_share) compare whole personnel numbers
+    against it exactly, in the model, the verifier and the reports alike.
+    """
+    decimal = Fraction(repr(float(value)))
+    simple = decimal.limit_denominator(10**6)
+    return simple if abs(simple - decimal) <= Fraction(1, 10**12) else decimal
+
+
+def share_at_most(part: int, whole: int, share: float) -> bool:
+    """part ≤ share × whole, exactly (SPEC rule 5, max_nation_share)."""
+    s = exact_share(share)
+    return part * s.denominator <= s.numerator * whole
+
+
+def share_at_least(part: int, whole: int, share: float) -> bool:
+    """part ≥ share × whole, exactly (SPEC rule 5, lead_min_share)."""
+    s = exact_share(share)
+    return part * s.denominator >= s.numerator * whole
+
+
+def share_text(share: float) -> str:
+    """A share rule's value as a percentage with every digit the input gave (0.142857 -> 14.2857%)."""
+    return f"{float(exact_share(share) * 100):.10g}%"
+
+
+def share_pair(actual: Fraction | float, limit: float) -> tuple[str, str]:
+    """Two shares as percentages with just enough digits to tell them apart.
+
+    (1/7, 0.142857) -> ("14.28571%", "14.2857%"): the limit as the user wrote it, the
+    actual share with at least as many digits and as many more as it takes to differ from it.
+    """
+    lim = exact_share(limit) * 100
+    lim_text = share_text(limit)
+    act = Fraction(actual) * 100 if not isinstance(actual, float) else Fraction(repr(actual)) * 100
+    digits = max(3, sum(ch.isdigit() for ch in lim_text.lstrip("0.")))
+    while digits < 15:
+        text = f"{float(act):.{digits}g}%"
+        if act == lim or text != lim_text:
+            return text, lim_text
+        digits += 1
+    return f"{float(act):.15g}%", lim_text
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import __version__
-from .domain import Caveat, Plan, Pledge, Problem, Task
+from .domain import Caveat, Plan, Pledge, Problem, Task, share_at_least, share_at_most, share_text
 
 #: The host country of the force (the Multinational Force for Ukraine): reports split
 #: personnel into "in UKR" (allocations at locations whose country is UKR) and
@@ -82,7 +82,6 @@ SPEC_SUMMARY_ROWS: tuple[str, ...] = (
 SOLVE_LOG_COLUMNS = ("level", "name", "status", "value", "bound", "gap", "seconds")
 NOTES_COLUMNS = ("sheet", "column", "note")
 
-_EPS = 1e-9
 
 
 @dataclass(frozen=True)
@@ -687,9 +686,10 @@ class _Diagnosis:
             why: list[str] = []
             if task.lead != "none":
                 if staffed:
-                    if lead and n != lead and T + ppu > 0 and by_nation.get(lead, 0) < share_min * (T + ppu) - _EPS:
+                    if lead and n != lead and T + ppu > 0 and not share_at_least(by_nation.get(lead, 0), T + ppu,
+                                                                                 share_min):
                         why.append(f"lead {lead} has no more units to add, and more units from other nations "
-                                   f"would leave it below the {share_min:.0%} lead share of {t}'s personnel")
+                                   f"would leave it below the {share_text(share_min)} lead share of {t}'s personnel")
                 elif lead:
                     if lead not in fitting:
                         why.append(f"lead {lead} has no unit it could add, and the lead must contribute "
@@ -701,8 +701,8 @@ class _Diagnosis:
                 why.append(f"only {len(able)} {_plural(len(able), 'nation')} ({', '.join(able) or 'none'}) can "
                            f"contribute to {t}, {task.min_nations} needed (min_nations)")
             if task.max_nation_share < 1 and T + ppu > 0:
-                if by_nation.get(n, 0) + ppu > task.max_nation_share * (T + ppu) + _EPS:
-                    why.append(f"every nation with a free unit is at the {task.max_nation_share:.0%} "
+                if not share_at_most(by_nation.get(n, 0) + ppu, T + ppu, task.max_nation_share):
+                    why.append(f"every nation with a free unit is at the {share_text(task.max_nation_share)} "
                                f"max_nation_share of {t}'s personnel")
             if why:
                 for w in why:

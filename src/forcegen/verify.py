@@ -17,13 +17,12 @@ import math
 import zipfile
 from collections import defaultdict
 from dataclasses import dataclass, field
+from fractions import Fraction
 from pathlib import Path
 
-from .domain import Problem
+from .domain import Problem, share_at_least, share_at_most, share_pair, share_text
 from .errors import InputError, Issue
 
-#: tolerance on share comparisons (max_nation_share, lead_min_share)
-SHARE_TOL = 1e-9
 #: tolerance when comparing a stated figure with the recomputed one
 REL_TOL = 1e-6
 ABS_TOL = 1e-6
@@ -139,8 +138,6 @@ def _fmt(x: float) -> str:
     return f"{x:.6g}"
 
 
-def _pct(x: float) -> str:
-    return f"{100 * x:.1f}%"
 
 
 # --------------------------------------------------------------------------------------------
@@ -516,10 +513,11 @@ def _check_rules(problem: Problem, rows: list[_Row], sheets: _PlanSheets, flag) 
         total = sum(by_nation.values())
         if total > 0:
             for nation, pers in sorted(by_nation.items()):
-                if pers / total > task.max_nation_share + SHARE_TOL:
+                if not share_at_most(pers, total, task.max_nation_share):
+                    actual, limit = share_pair(Fraction(pers, total), task.max_nation_share)
                     flag("Allocations", [r.row for r in group if r.nation == nation], RULE_STAFFING,
-                         f"nation {nation} supplies {_pct(pers / total)} of task {tid}'s personnel in period "
-                         f"{period} ({pers} of {total}), max {_pct(task.max_nation_share)}")
+                         f"nation {nation} supplies {actual} of task {tid}'s personnel in period "
+                         f"{period} ({pers} of {total}), max {limit}")
     for tid in sorted(staffed):
         task = problem.task[tid]
         if task.lead not in ("european", "any"):
@@ -535,7 +533,7 @@ def _check_rules(problem: Problem, rows: list[_Row], sheets: _PlanSheets, flag) 
             flag(sheet, where, RULE_STAFFING,
                  f"task {tid} needs a lead ({task.lead}) but no lead is stated and no nation qualifies: "
                  f"{kind} contributing in every staffed period ({periods}) with at least "
-                 f"{_pct(sc.lead_min_share)} of the task's personnel in each")
+                 f"{share_text(sc.lead_min_share)} of the task's personnel in each")
 
 
 def _lead_problems(problem: Problem, task, nation: str, periods: dict[int, dict[str, int]]) -> list[str]:
@@ -554,9 +552,10 @@ def _lead_problems(problem: Problem, task, nation: str, periods: dict[int, dict[
                        "where the task is staffed")
             continue
         total = sum(by_nation.values())
-        if total > 0 and by_nation[nation] / total < share - SHARE_TOL:
-            out.append(f"lead {nation} supplies {_pct(by_nation[nation] / total)} of task {task.id}'s personnel "
-                       f"in period {period} ({by_nation[nation]} of {total}), needs at least {_pct(share)}")
+        if total > 0 and not share_at_least(by_nation[nation], total, share):
+            actual, limit = share_pair(Fraction(by_nation[nation], total), share)
+            out.append(f"lead {nation} supplies {actual} of task {task.id}'s personnel "
+                       f"in period {period} ({by_nation[nation]} of {total}), needs at least {limit}")
     return out
 
 

@@ -37,17 +37,48 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from fractions import Fraction
+from math import gcd
 
-from ..domain import PRIORITIES, Problem
+from ..domain import PRIORITIES, Problem, exact_share
 from .linear import LinearModel, Objective
 
 LEVEL_NAMES = tuple(f"shortfall_p{k}" for k in PRIORITIES) + ("cost", "contributions")
 
 
-def ratio(value: float) -> tuple[int, int]:
-    """A share as a fraction a/b of small integers (so every row has integer coefficients)."""
-    f = Fraction(value).limit_denominator(10_000)
+def share_ratio(share: float, most: int, cap: bool) -> tuple[int, int]:
+    """A share s as a/b, b ≤ most, exact on whole numbers: every row keeps integer coefficients.
+
+    For whole numbers 0 ≤ part and 0 ≤ whole ≤ most:
+      cap (max_nation_share):  part ≤ s·whole  ⟺  b·part ≤ a·whole, with a/b the largest
+                               fraction ≤ s whose denominator is at most ``most``;
+      floor (lead_min_share):  part ≥ s·whole  ⟺  b·part ≥ a·whole, with a/b the smallest
+                               fraction ≥ s whose denominator is at most ``most``.
+    (part/whole is itself a fraction with denominator ≤ most, so nothing lies between it and
+    s without lying beyond a/b.) s is the decimal as the user wrote it (``exact_share``):
+    0.142857 with seven companies of 100 gives a/b = 0/1, as one company in seven is 1/7 > s.
+    """
+    s = exact_share(share)
+    most = max(1, int(most))
+    f = _floor_fraction(s, most) if cap else -_floor_fraction(-s, most)
     return f.numerator, f.denominator
+
+
+def _floor_fraction(x: Fraction, n: int) -> Fraction:
+    """The largest fraction ≤ x with denominator ≤ n (a Stern–Brocot descent, in batched steps)."""
+    if x.denominator <= n:
+        return x
+    fl = x.numerator // x.denominator
+    a, b, c, d = fl, 1, fl + 1, 1  # a/b ≤ x < c/d, neighbours
+    while b + d <= n:
+        if Fraction(a + c, b + d) <= x:  # move the lower end up as far as it stays ≤ x
+            k = (x * b - a) // (c - x * d)
+            k = max(1, min(int(k), (n - b) // d))
+            a, b = a + k * c, b + k * d
+        else:  # move the upper end down as far as it stays > x
+            k = -((c - x * d) // -(x * b - a)) - 1  # largest k with (c+ka)/(d+kb) > x
+            k = max(1, min(int(k), (n - d) // b))
+            c, d = c + k * a, d + k * b
+    return Fraction(a, b)
 
 
 @dataclass
@@ -63,6 +94,11 @@ class Built:
     v: dict[tuple[str, str, int], int] = field(default_factory=dict)
     objectives: list[Objective] = field(default_factory=list)
     lead_share_rows: list[int] = field(default_factory=list)  # the rows Σ v = a·P of rule (5f)
+    # per task: (g, most) — the gcd of its capabilities' personnel per unit, and the most personnel/g
+    # it can have in a period — and its share rules as exact fractions a/b (see ``share_ratio``)
+    scale: dict[str, tuple[int, int]] = field(default_factory=dict)
+    max_share: dict[str, tuple[int, int]] = field(default_factory=dict)
+    lead_share: dict[str, tuple[int, int]] = field(default_factory=dict)
     # periods of the model: a representative k for each block of identical periods
     blocks: dict[int, tuple[int, ...]] = field(default_factory=dict)
     # derived groupings of x, filled by add_allocation_vars
@@ -271,27 +307,50 @@ def add_min_nations(b: Built) -> None:
         b.model.add_row(f"min_nations[task={tid},period={k}]", [(c, 1) for c in ys] + [(z, -mt)], lo=0)
 
 
-def _personnel_terms(b: Built, cols: list[int], scale: int = 1) -> list[tuple[int, float]]:
-    return [(c, scale * b.ppu[c]) for c in cols if b.ppu[c] > 0]
+def task_scale(b: Built, tid: str) -> tuple[int, int]:
+    """(g, most) of a task: personnel is counted in steps of g, the gcd of the personnel per unit of
+    the capabilities it requires, and it never has more than most such steps in a period (its
+    requirement rows, rule 2). The share rules are exact fractions with denominators ≤ most."""
+    if tid not in b.scale:
+        pb = b.problem
+        ppus = [(r.units, pb.capability[r.capability].personnel_per_unit) for r in pb.task_requirements[tid]]
+        g = 0
+        for _, e in ppus:
+            g = gcd(g, e)
+        g = g or 1
+        b.scale[tid] = (g, sum(u * e for u, e in ppus) // g)
+    return b.scale[tid]
 
 
-def _share_terms(b: Built, own: list[int], all_cols: list[int], own_coef: int, all_coef: int) -> dict[int, float]:
-    """The terms of own_coef·P[n,t,k] − all_coef·P[t,k] (personnel of a nation against its task's)."""
+def task_share(b: Built, tid: str, lead: bool) -> tuple[int, int]:
+    """The task's max_nation_share (lead False) or the scenario's lead_min_share (lead True) as a/b."""
+    table = b.lead_share if lead else b.max_share
+    if tid not in table:
+        pb = b.problem
+        share = pb.scenario.lead_min_share if lead else pb.task[tid].max_nation_share
+        table[tid] = share_ratio(share, task_scale(b, tid)[1], cap=not lead)
+    return table[tid]
+
+
+def _share_terms(b: Built, own: list[int], all_cols: list[int], own_coef: int, all_coef: int,
+                 g: int) -> dict[int, float]:
+    """The terms of own_coef·P[n,t,k] − all_coef·P[t,k], personnel in steps of g (a nation against its task)."""
     terms: dict[int, float] = {}
     for c in all_cols:
-        terms[c] = terms.get(c, 0) - all_coef * b.ppu[c]
+        terms[c] = terms.get(c, 0) - all_coef * (b.ppu[c] // g)
     for c in own:
-        terms[c] = terms.get(c, 0) + own_coef * b.ppu[c]
+        terms[c] = terms.get(c, 0) + own_coef * (b.ppu[c] // g)
     return terms
 
 
 def add_max_share(b: Built) -> None:
-    """(5d) b·P[n,t,k] ≤ a·P[t,k] for max_nation_share s_t = a/b < 1."""
+    """(5d) b·P[n,t,k] ≤ a·P[t,k] for max_nation_share s_t < 1, exact as a/b (``share_ratio``)."""
     pb = b.problem
     for t in pb.tasks:
         if t.max_nation_share >= 1:
             continue
-        a, bb = ratio(t.max_nation_share)
+        a, bb = task_share(b, t.id, lead=False)
+        g = task_scale(b, t.id)[0]
         for k in b.task_periods(t):
             nations = [(n, b.x_by_ntk[(n, t.id, k)]) for n in b.nations_by_tk.get((t.id, k), ())]
             if not nations:
@@ -301,7 +360,7 @@ def add_max_share(b: Built) -> None:
                 if not any(b.ppu[c] for c in cols):
                     continue
                 b.model.add_row(f"max_share[nation={n},task={t.id},period={k}]",
-                                _share_terms(b, cols, all_cols, bb, a), hi=0)
+                                _share_terms(b, cols, all_cols, bb, a, g), hi=0)
 
 
 def add_lead(b: Built) -> None:
@@ -347,31 +406,30 @@ def _led_task_periods(b: Built):
 
 
 def add_lead_share(b: Built) -> None:
-    """(5f) the lead supplies ≥ lead_min_share = a/b of the task's personnel in each period.
+    """(5f) the lead supplies ≥ lead_min_share of the task's personnel in each period, exact as a/b.
 
     Disaggregated: Σ_n v[n,t,k] = a·P[t,k];  v[n,t,k] ≤ b·P[n,t,k];
     v[n,t,k] ≤ min(b·P̄[n,t,k], a·P̄[t,k])·L[n,t], with P̄[n,t,k] the most personnel n can put
-    on t in k and P̄[t,k] the most the task can have (the lead's v is a·P[t,k]).
+    on t in k and P̄[t,k] the most the task can have (the lead's v is a·P[t,k]); personnel in
+    steps of the task's g (``task_scale``), a/b from ``share_ratio``.
     """
     pb = b.problem
     m = b.model
-    share = pb.scenario.lead_min_share
-    if share <= 0:
+    if pb.scenario.lead_min_share <= 0:
         return
-    a, bb = ratio(share)
     for t, k, groups in _led_task_periods(b):
-        all_terms = [(c, b.ppu[c]) for cols in groups.values() for c in cols if b.ppu[c] > 0]
+        g, most = task_scale(b, t.id)
+        a, bb = task_share(b, t.id, lead=True)
+        all_terms = [(c, b.ppu[c] // g) for cols in groups.values() for c in cols if b.ppu[c] > 0]
         if not all_terms:
             continue
-        total_req = sum(r.units * pb.capability[r.capability].personnel_per_unit
-                        for r in pb.task_requirements[t.id])
         # the most personnel the task can have in k: what it asks for, and what can come
-        task_max = min(total_req, sum(m.ub[c] * e for c, e in all_terms))
+        task_max = min(most, sum(m.ub[c] * e for c, e in all_terms))
         vs = []
         for n, cols in sorted(groups.items()):
             if (n, t.id) not in b.lead:
                 continue
-            own = [(c, b.ppu[c]) for c in cols if b.ppu[c] > 0]
+            own = [(c, b.ppu[c] // g) for c in cols if b.ppu[c] > 0]
             if not own:
                 continue
             # v = a·P[t,k] for the lead, so v ≤ a·P̄[t,k]·L as well as ≤ b·P̄[n,t,k]·L (McCormick)
@@ -427,22 +485,23 @@ def add_contributions_naive(b: Built) -> None:
 
 
 def add_lead_share_naive(b: Built) -> None:
-    """(5f, naive) b·P[n,t,k] ≥ a·P[t,k] − b·M·(1 − L[n,t]), M = σ × pledged personnel (one big-M row per nation)."""
+    """(5f, naive) b·P[n,t,k] ≥ a·P[t,k] − b·M·(1 − L[n,t]), M = (a/b) × pledged personnel (one big-M
+    row per nation; personnel in steps of the task's g, a/b as in the default formulation)."""
     m = b.model
-    share = b.problem.scenario.lead_min_share
-    if share <= 0:
+    if b.problem.scenario.lead_min_share <= 0:
         return
-    a, bb = ratio(share)
     for t, k, groups in _led_task_periods(b):
+        g = task_scale(b, t.id)[0]
+        a, bb = task_share(b, t.id, lead=True)
         all_cols = [c for cols in groups.values() for c in cols]
         _, pledged = _pledged(b, all_cols)
-        big = share * pledged
+        big_b = a * (pledged // g)  # b·M
         for n, cols in sorted(groups.items()):
             if (n, t.id) not in b.lead:
                 continue
-            terms = _share_terms(b, cols, all_cols, bb, a)
-            terms[b.lead[(n, t.id)]] = -bb * big
-            m.add_row(f"lead_share[nation={n},task={t.id},period={k}]", terms, lo=-bb * big)
+            terms = _share_terms(b, cols, all_cols, bb, a, g)
+            terms[b.lead[(n, t.id)]] = -big_b
+            m.add_row(f"lead_share[nation={n},task={t.id},period={k}]", terms, lo=-big_b)
 
 
 FORMULATIONS = {

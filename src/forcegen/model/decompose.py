@@ -28,7 +28,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from .build import ratio
+from .build import task_scale, task_share
 from .linear import LinearModel, Objective, Row
 
 
@@ -158,8 +158,7 @@ class PartSolver:
         self.eligible: dict[str, list[str]] = {}
         for (n, tid) in sorted(built.lead):
             self.eligible.setdefault(tid, []).append(n)
-        share = built.problem.scenario.lead_min_share
-        self.share = ratio(share) if share > 0 else (0, 1)
+        self.has_lead_share = built.problem.scenario.lead_min_share > 0
         self.z_of: dict[str, list[tuple[int, int]]] = {}
         for (tid, k), z in built.z.items():
             self.z_of.setdefault(tid, []).append((k, z))
@@ -198,7 +197,7 @@ class PartSolver:
 
     def _qualifies(self, part: Part, values: list[float], n: str, tid: str, periods: list[int]) -> bool:
         """Could n lead tid in this part's plan as it is: contributing, with the lead's share, in every staffed period?"""
-        a, bb = self.share
+        a, bb = task_share(self.built, tid, lead=True) if self.has_lead_share else (0, 1)
         for k in periods:
             y = self.built.y.get((n, tid, k))
             if y is None or values[part.index[y]] < 0.5:
@@ -462,7 +461,8 @@ class PartSolver:
         for (n, tid), col in self.built.lead.items():
             values[col] = 1.0 if tid in staffed_tasks and lead.get(tid) == n else 0.0
         for (n, tid, k), col in self.built.v.items():  # the lead carries a·P[t,k] (rule 5f), the others 0
-            values[col] = self.share[0] * self._personnel(values, None, tid, k) if lead.get(tid) == n else 0.0
+            a = task_share(self.built, tid, lead=True)[0] if lead.get(tid) == n else 0
+            values[col] = a * self._personnel(values, None, tid, k) / task_scale(self.built, tid)[0]
         if _violations(self.built.model, rows, values):
             return None
         return values
