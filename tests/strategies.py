@@ -11,12 +11,17 @@ milliseconds:
     horizon 1..3; 2-4 nations (European or not); 1-3 capabilities (personnel per
     unit 0..150, 0 drawn often); 1-3 locations in UKR/POL/ROU (capacity blank or
     100..600); 1-3 tasks (priority 1..3, periods within the horizon, lead
-    none/any/european, min_nations 1..3, max_nation_share 1/0.5/0.6/0.75,
-    ceasefire yes/no, active mostly yes) with ≥ 1 basing and ≥ 1 requirement row
-    each (units 1..4, weight 1/0.5/2); 0-6 pledges (units 0..3, window blank or
-    within the horizon, integer cost 0..50, firm or conditional); 0-3 caveats of
-    every rule with any mix of filters; Scenario ceasefire, include_conditional and
-    lead_min_share 0/0.25/0.5 drawn.
+    none/any/european, min_nations 1..3, max_nation_share 1 or an arbitrary
+    decimal, ceasefire yes/no, active mostly yes) with ≥ 1 basing and ≥ 1
+    requirement row each (units 1..4, weight an arbitrary decimal > 0); 0-6 pledges
+    (units 0..3, window blank or within the horizon, cost 0..50 with up to three
+    decimals, firm or conditional); 0-3 caveats of every rule with any mix of
+    filters; Scenario ceasefire, include_conditional and lead_min_share (0 or an
+    arbitrary decimal) drawn.
+
+Shares, weights and costs are as odd as real ones: decimals of one to seven
+digits (0.142857, 0.3333333, 0.37), values a formula computed (1/7, 2/3), and the
+round ones (0.25, 0.5); not only numbers that are exact in binary.
 
 Ids are N1.., C1.., L1.., T1.., P1.. so that the renaming test can map them.
 """
@@ -32,9 +37,25 @@ from forcegen.schema import DOMAINS, PILLARS
 
 COUNTRIES = ("UKR", "POL", "ROU")
 LOCATION_KINDS = ("land_base", "air_base", "naval_base", "depot_site")
-SHARES = (1, 1, 0.5, 0.6, 0.75)
-WEIGHTS = (1, 0.5, 2)
-LEAD_MIN_SHARES = (0, 0.25, 0.5)
+#: shares people write or compute: near the simple fractions on either side of them, and round ones
+ODD_SHARES = (0.142857, 0.1428572, 1 / 7, 1 / 3, 0.333, 0.3333333, 0.3333334, 2 / 3, 0.6666667, 0.25, 0.5,
+              0.6, 0.75, 0.37, 0.2, 0.4)
+
+
+def decimals(low: float, high: float, places: int = 7):
+    """A decimal in [low, high] with 0..places digits after the point (0.37, 0.142857, 12.5)."""
+    return st.integers(0, places).flatmap(
+        lambda d: st.integers(round(low * 10**d), round(high * 10**d)).map(lambda i: i / 10**d))
+
+
+def shares(low: float = 0.0):
+    """A share in (low, 1]: often 1, else an odd value or an arbitrary decimal."""
+    return st.one_of(st.just(1), st.sampled_from(ODD_SHARES), decimals(0, 1)).filter(lambda x: low < x <= 1)
+
+
+WEIGHTS = st.one_of(st.sampled_from((1, 0.5, 2)), decimals(0.001, 10, 4).filter(lambda w: w > 0))
+COSTS = st.one_of(st.integers(0, 50), decimals(0, 50, 3))
+LEAD_MIN_SHARES = st.one_of(st.just(0), st.sampled_from((0.25, 0.5)), shares())
 YESNO = ("yes", "no")
 MOSTLY_YES = ("yes", "yes", "yes", "no")
 
@@ -51,7 +72,7 @@ def _pledge(draw, pid: str, horizon: int, nations: list[str], capabilities: list
         "nation": draw(st.sampled_from(nations)),
         "capability": draw(st.sampled_from(capabilities)),
         "units": draw(st.integers(0, 3)),
-        "cost_per_unit": draw(st.integers(0, 50)),
+        "cost_per_unit": draw(COSTS),
         "status": draw(st.sampled_from(("firm", "conditional"))),
     }
     if draw(st.booleans()):  # a window; otherwise the default 1..horizon
@@ -77,7 +98,7 @@ def problem_rows(draw) -> dict[str, list[dict]]:
         {"parameter": "horizon", "value": horizon},
         {"parameter": "ceasefire", "value": draw(st.sampled_from(MOSTLY_YES))},
         {"parameter": "include_conditional", "value": draw(st.sampled_from(MOSTLY_YES))},
-        {"parameter": "lead_min_share", "value": draw(st.sampled_from(LEAD_MIN_SHARES))},
+        {"parameter": "lead_min_share", "value": draw(LEAD_MIN_SHARES)},
     ]
 
     nation_ids = [f"N{i}" for i in range(1, draw(st.integers(2, 4)) + 1)]
@@ -108,7 +129,7 @@ def problem_rows(draw) -> dict[str, list[dict]]:
             "priority": draw(st.integers(1, 3)), "start_period": start, "end_period": end,
             "requires_ceasefire": draw(st.sampled_from(YESNO)),
             "lead": draw(st.sampled_from(("none", "any", "european"))),
-            "min_nations": draw(st.sampled_from((1, 1, 2, 3))), "max_nation_share": draw(st.sampled_from(SHARES)),
+            "min_nations": draw(st.sampled_from((1, 1, 2, 3))), "max_nation_share": draw(shares()),
             "active": active,
         })
         least = 1 if active == "yes" else 0
@@ -116,7 +137,7 @@ def problem_rows(draw) -> dict[str, list[dict]]:
             basing.append({"task": t, "location": loc})
         for c in draw(st.lists(st.sampled_from(cap_ids), min_size=least, unique=True)):
             requirements.append({"task": t, "capability": c, "units": draw(st.integers(1, 4)),
-                                 "weight": draw(st.sampled_from(WEIGHTS))})
+                                 "weight": draw(WEIGHTS)})
 
     # pledges mostly of a required capability, so that most instances allocate something
     needed = [c for c in cap_ids if any(r["capability"] == c for r in requirements)]

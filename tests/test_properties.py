@@ -21,12 +21,14 @@ import tempfile
 from pathlib import Path
 
 import pytest
-from builders import problem_from_rows
+from builders import problem_from_rows, write_workbook
+from click.testing import CliRunner
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from solving import SOLVERS, level_values, solve_and_verify
 from strategies import pledge_row, problem_rows
 
+from forcegen.cli import cli
 from forcegen.model.build import LEVEL_NAMES, build
 from forcegen.model.solve import PlanOptions, solve_problem
 from forcegen.report import build_report
@@ -85,6 +87,21 @@ def test_verifier_accepts_every_plan(rows):
     """Every plan HiGHS returns is optimal and keeps every hard rule, and its Summary figures
     match the verifier's recomputation (``solve_and_verify`` fails otherwise)."""
     solve(rows)
+
+
+@_settings(8)
+@given(problem_rows())
+def test_verify_accepts_every_plan_that_plan_writes(rows):
+    """Through the files and the commands a planner uses: the generated rows (odd decimals
+    included) written to a workbook, ``forcegen plan`` on it, then ``forcegen verify`` on the
+    plan it wrote: exit 0 both times."""
+    with tempfile.TemporaryDirectory() as tmp:
+        source = write_workbook(copy.deepcopy(rows), Path(tmp) / "input.xlsx")
+        out = Path(tmp) / "plan.xlsx"
+        planned = CliRunner().invoke(cli, ["plan", str(source), "-o", str(out), "--json"])
+        assert planned.exit_code == 0, planned.output
+        checked = CliRunner().invoke(cli, ["verify", str(source), str(out)])
+        assert checked.exit_code == 0, checked.output
 
 
 # --------------------------------------------------------------------------
