@@ -346,6 +346,10 @@ def _draw_tasks(d: _Draw) -> None:
     for loc in d.locations:
         by_kind.setdefault(loc["kind"], []).append(loc)
     seen_pillars: list[str] = []
+    # every priority at least once when there are five tasks or more, the rest drawn
+    first = [1, 2, 3, 4, 5] if m.tasks >= 5 else []
+    rng.shuffle(first)
+    priorities = first + rng.choices((1, 2, 3, 4, 5), weights=(0.15, 0.25, 0.25, 0.2, 0.15), k=m.tasks - len(first))
     for i in range(1, m.tasks + 1):
         # cover the pillars first, then draw them freely
         left = [p for p in pillars if p not in seen_pillars]
@@ -361,7 +365,7 @@ def _draw_tasks(d: _Draw) -> None:
                 end = rng.randint(max(start, H // 2), H - 1)
         lead = _pick_weighted(rng, ("european", "any", "none"), m.leads)
         row = {"task": tid, "name": rng.choice(PILLAR_NAMES[pillar]).capitalize() + f" {i}", "pillar": pillar,
-               "priority": _pick_weighted(rng, (1, 2, 3, 4, 5), (0.15, 0.25, 0.25, 0.2, 0.15)),
+               "priority": priorities[i - 1],
                "start_period": start, "end_period": end,
                "requires_ceasefire": "yes" if rng.random() < 0.75 else "no", "lead": lead}
         # requirements
