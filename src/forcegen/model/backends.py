@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import math
 import os
+import signal
+import subprocess
 import sys
+import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -35,8 +38,10 @@ class SolveOptions:
     # called now and then during a solve with (incumbent, bound), either None when unknown,
     # without the objective's constant; backends that cannot report progress ignore it
     progress: Callable[[float | None, float | None], None] | None = field(default=None, compare=False, repr=False)
-    # stop at the first plan whose objective is at most this (HiGHS; others solve on to the end)
+    # stop at the first plan whose objective is at most this (HiGHS; others solve on to the end);
+    # with cutoff, plans worse than it are not wanted at all (the solve may then find none)
     good_enough: float | None = None
+    cutoff: bool = False
 
 
 PROGRESS_EVERY = 1.0  # seconds between two progress reports of one solve
@@ -78,22 +83,60 @@ class Backend:
         raise NotImplementedError
 
 
+_redirect_lock = threading.Lock()
+_redirect = {"users": 0, "fd": None, "saved": None}
+
+
 @contextmanager
 def stdout_to_stderr():
-    """Send file descriptor 1 to stderr meanwhile: solver banners never reach stdout (``--json``)."""
+    """Send file descriptor 1 to stderr meanwhile: solver banners never reach stdout (``--json``).
+
+    Safe on threads and when nested: the first user redirects, the last one to
+    leave restores file descriptor 1 (a process-wide lock and a count of users).
+    """
+    with _redirect_lock:
+        if _redirect["users"] == 0:
+            _redirect["fd"], _redirect["saved"] = _start_redirect()
+        _redirect["users"] += 1
+    try:
+        yield
+    finally:
+        with _redirect_lock:
+            _redirect["users"] -= 1
+            if _redirect["users"] == 0:
+                fd, saved = _redirect["fd"], _redirect["saved"]
+                _redirect["fd"] = _redirect["saved"] = None
+                if fd is not None:
+                    _flush(sys.stdout)
+                    os.dup2(saved, fd)
+                    os.close(saved)
+
+
+def _start_redirect() -> tuple[int | None, int | None]:
+    """Point stdout's file descriptor at stderr's (or /dev/null); return it and a copy of what it was."""
     try:
         fd = sys.stdout.fileno()
     except (AttributeError, ValueError, OSError):  # no real stdout (e.g. a test runner): nothing to protect
-        yield
-        return
-    sys.stdout.flush()
+        return None, None
+    _flush(sys.stdout)
     saved = os.dup(fd)
+    if _has_fd(sys.stderr):
+        _flush(sys.stderr)
+        os.dup2(sys.stderr.fileno(), fd)
+    else:
+        null = os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(null, fd)
+        finally:
+            os.close(null)
+    return fd, saved
+
+
+def _flush(stream) -> None:
     try:
-        os.dup2(sys.stderr.fileno() if _has_fd(sys.stderr) else os.open(os.devnull, os.O_WRONLY), fd)
-        yield
-    finally:
-        os.dup2(saved, fd)
-        os.close(saved)
+        stream.flush()
+    except (AttributeError, ValueError, OSError):
+        pass
 
 
 def _has_fd(stream) -> bool:
@@ -104,13 +147,69 @@ def _has_fd(stream) -> bool:
     return True
 
 
+_banner_lock = threading.Lock()
+_banner_done = False
+
+
 def _new_highs():
+    """A silent ``highspy.Highs``.
+
+    HiGHS prints its banner on stdout once per process, when the first instance
+    is made (before any option can be set): only that construction is wrapped in
+    ``stdout_to_stderr``; with ``output_flag`` off, nothing else is printed.
+    """
+    global _banner_done
     import highspy
 
-    with stdout_to_stderr():
-        h = highspy.Highs()
-        h.setOptionValue("output_flag", False)
+    with _banner_lock:
+        if _banner_done:
+            h = highspy.Highs()
+        else:
+            with stdout_to_stderr():
+                h = highspy.Highs()
+            _banner_done = True
+    h.setOptionValue("output_flag", False)
     return h
+
+
+def _on_helper_thread(work, stop):
+    """Run ``work()`` on a thread of its own and return its result (or raise its exception).
+
+    Ctrl-C reaches the main thread only between Python instructions, never inside a
+    solver's C++ code; so the solver runs on a helper thread while this thread waits.
+    On Ctrl-C ``stop()`` asks the solver to stop, this thread waits for it to return
+    (a second Ctrl-C stops waiting) and the KeyboardInterrupt is raised again.
+    """
+    box: dict = {}
+
+    def target() -> None:
+        try:
+            box["value"] = work()
+        except BaseException as exc:  # handed to the waiting thread
+            box["error"] = exc
+
+    thread = threading.Thread(target=target, name="forcegen-solve", daemon=True)
+    thread.start()
+    interrupted = False
+    while thread.is_alive():
+        try:
+            thread.join(0.2)
+        except KeyboardInterrupt:
+            if interrupted:
+                raise
+            interrupted = True
+        if interrupted:
+            stop()  # again on every turn: a stop asked before the solve started may be lost
+    if interrupted:
+        raise KeyboardInterrupt
+    if "error" in box:
+        raise box["error"]
+    return box["value"]
+
+
+def _loosen(value: float) -> float:
+    """A target a hair above ``value``, so that a plan of exactly that value reaches it."""
+    return float(value) + 1e-6 * max(1.0, abs(value))
 
 
 def _round_values(model: LinearModel, values) -> list[float]:
@@ -185,33 +284,25 @@ class _HighsSession(Session):
         h.setOptionValue("mip_rel_gap", float(options.gap))
         h.setOptionValue("mip_abs_gap", float(options.abs_gap))
         h.setOptionValue("random_seed", int(options.seed))
-        h.setOptionValue("threads", max(1, int(options.threads)))  # process-wide, fixed at the first solve
-        if options.good_enough is not None:  # only plans at least this good, and the first one will do
-            h.setOptionValue("objective_bound", float(options.good_enough) + 1e-6 * max(1.0, abs(options.good_enough)))
-            h.setOptionValue("mip_max_improving_sols", 1)
-        else:
-            h.setOptionValue("objective_bound", self.inf)
-            h.setOptionValue("mip_max_improving_sols", 2147483647)
+        h.setOptionValue("threads", max(1, int(options.threads)))  # each run has a scheduler of its own (_run)
+        # stop at the first plan at least as good as good_enough (objective_target); with cutoff, look
+        # only for such plans (objective_bound prunes every node that cannot reach it)
+        target = -self.inf if options.good_enough is None else _loosen(options.good_enough)
+        h.setOptionValue("objective_target", target)
+        h.setOptionValue("objective_bound", target if options.cutoff and options.good_enough is not None else self.inf)
         if start is not None:
             sol = highspy.HighsSolution()
             sol.col_value = list(start)
             sol.value_valid = True
             h.setSolution(sol)
         t0 = time.perf_counter()
-        watcher = self._watch(options.progress)
-        try:
-            with stdout_to_stderr():
-                h.run()
-        finally:
-            if watcher is not None:
-                h.cbMipInterrupt.unsubscribe(watcher)
+        self._run(options.progress)
         status, info = h.getModelStatus(), h.getInfo()
         if start is not None and info.primal_solution_status == 2 and not self._consistent(objective, info):
             # HiGHS 1.16 can report a better objective than the solution it hands back
             # (it returns the unimproved MIP start); solve again without the start
-            with stdout_to_stderr():
-                h.clearSolver()
-                h.run()
+            h.clearSolver()
+            self._run(options.progress)
             status, info = h.getModelStatus(), h.getInfo()
         seconds = time.perf_counter() - t0
         has = info.primal_solution_status == 2  # kSolutionStatusFeasible
@@ -233,13 +324,50 @@ class _HighsSession(Session):
             bound = objective_value
         return Result(st, values, objective_value, bound, seconds, h.modelStatusToString(status))
 
-    def _watch(self, progress):
-        """Report (incumbent, bound) to ``progress`` at most every PROGRESS_EVERY seconds of a MIP solve."""
-        if progress is None or not any(self.model.integer):
-            return None
+    def _run(self, progress) -> None:
+        """``h.run()`` on a helper thread (``_on_helper_thread``), stoppable by Ctrl-C.
+
+        The HiGHS task scheduler belongs to the thread that runs (and its thread
+        count is fixed when it starts): a fresh thread per run, whose scheduler is
+        released when the run ends, makes ``threads`` take effect on every solve.
+        """
+        import highspy
+
+        h = self.h
+        stop = threading.Event()
+        watcher = self._watch(progress, stop)
+        events = [h.cbMipInterrupt] if any(self.model.integer) else [h.cbSimplexInterrupt, h.cbIpmInterrupt]
+        for event in events:
+            event.subscribe(watcher)
+
+        def work():
+            try:
+                return h.run()
+            finally:
+                highspy.Highs.resetThreadScheduler(False)
+
+        try:
+            _on_helper_thread(work, stop.set)
+        except (KeyboardInterrupt, SolverError):
+            raise
+        except Exception as exc:  # highspy raised: report the solver by name
+            raise SolverError(f"solver highs failed: {type(exc).__name__}: {exc}") from exc
+        finally:
+            for event in events:
+                event.unsubscribe(watcher)
+
+    def _watch(self, progress, stop: threading.Event):
+        """The callback of a run: stops it once ``stop`` is set, and reports (incumbent, bound) to
+        ``progress`` at most every PROGRESS_EVERY seconds of a MIP solve."""
         last = [time.perf_counter()]
+        report = progress is not None and any(self.model.integer)
 
         def watcher(event) -> None:
+            if stop.is_set():
+                event.interrupt()
+                return
+            if not report:
+                return
             now = time.perf_counter()
             if now - last[0] < PROGRESS_EVERY:
                 return
@@ -249,7 +377,6 @@ class _HighsSession(Session):
             bound = out.mip_dual_bound
             progress(incumbent if math.isfinite(incumbent) else None, bound if math.isfinite(bound) else None)
 
-        self.h.cbMipInterrupt.subscribe(watcher)
         return watcher
 
     def _consistent(self, objective: Objective, info) -> bool:
@@ -328,8 +455,7 @@ class _CbcSession(Session):
         if start is not None:
             for var, val in zip(self.vars, start):
                 var.setInitialValue(val)
-        solver = pulp.PULP_CBC_CMD(
-            msg=False,
+        solver = _cbc_command()(
             timeLimit=options.time_limit,
             gapRel=options.gap,
             threads=options.threads,
@@ -337,15 +463,13 @@ class _CbcSession(Session):
             options=[f"randomCbcSeed {options.seed + 1}", "randomSeed 1"],
         )
         t0 = time.perf_counter()
-        watchdog = _Watchdog(options.time_limit)
         try:
-            with watchdog:
-                self.prob.solve(solver)
+            self.prob.solve(solver)
+        except _CbcStopped as stopped:
+            return Result("no_solution", None, None, None, time.perf_counter() - t0, str(stopped))
         except pulp.PulpSolverError as exc:
-            return Result("error", None, None, None, time.perf_counter() - t0, str(exc))
+            raise SolverError(f"solver cbc failed: {exc}") from None
         seconds = time.perf_counter() - t0
-        if watchdog.fired:
-            return Result("no_solution", None, None, None, seconds, "CBC stopped by the time-limit watchdog")
         # PuLP says "Optimal" after a time-limited stop; only sol_status tells (SOLVERS.md)
         sol = self.prob.sol_status
         if sol == pulp.LpSolutionOptimal:
@@ -366,55 +490,135 @@ class _CbcSession(Session):
         return Result(st, values, obj, obj if st == "optimal" else None, seconds, pulp.LpStatus[self.prob.status])
 
 
-class _Watchdog:
-    """A hard wall-clock limit for CBC, which does not always honour its own (SOLVERS.md).
+class _CbcStopped(Exception):
+    """CBC ended without a plan at or after its time limit (killed by the watchdog, or crashed as it stopped)."""
 
-    When the limit plus a grace period passes, the CBC processes started by this
-    process are killed; PuLP then finds no solution and the level keeps the
-    previous level's plan. Linux only (reads /proc); elsewhere it does nothing.
+
+#: CBC does not always honour its own time limit (SOLVERS.md): the process it runs is
+#: killed once the limit plus this grace (seconds, and a share of the limit) has passed
+CBC_GRACE = (1.0, 0.05)
+
+_CBC_COMMAND = None
+
+
+def _cbc_command():
+    """PuLP's CBC command with the run of the CBC process in forcegen's hands (built once, when first needed).
+
+    PuLP starts CBC with ``subprocess.Popen`` and waits without a limit. Here the
+    process is started the same way (PuLP's MPS and solution files) and then:
+
+    * waited for at most the time limit plus ``CBC_GRACE``, then killed through its
+      own Popen (by its process id; no other process is ever touched): the solve
+      then has no plan (``_CbcStopped``);
+    * killed as well when the wait is interrupted (Ctrl-C), which is raised again;
+    * when it ends by a signal (crash, killed from outside) or with a non-zero status
+      before its time limit, the solve fails with a ``SolverError`` naming CBC. CBC
+      2.10.3 is known to crash (SIGSEGV) as it stops at its time limit with a MIP
+      start; an end by a signal after the time limit is a stop without a plan.
     """
+    global _CBC_COMMAND
+    if _CBC_COMMAND is not None:
+        return _CBC_COMMAND
+    import pulp
 
-    def __init__(self, limit: float | None):
-        self.limit = limit
-        self.fired = False
-        self.timer = None
+    class CbcCommand(pulp.COIN_CMD):
+        name = "forcegen CBC"
 
-    def __enter__(self):
-        if self.limit:
-            import threading
+        def __init__(self, **kwargs):
+            super().__init__(path=pulp.PULP_CBC_CMD.pulp_cbc_path, msg=False, **kwargs)
 
-            self.timer = threading.Timer(self.limit * 1.2 + 2.0, self._kill)
-            self.timer.daemon = True
-            self.timer.start()
-        return self
-
-    def __exit__(self, *exc):
-        if self.timer is not None:
-            self.timer.cancel()
-        return False
-
-    def _kill(self) -> None:
-        import signal
-
-        me = os.getpid()
-        try:
-            pids = [int(d) for d in os.listdir("/proc") if d.isdigit()]
-        except OSError:
-            return
-        for pid in pids:
+        def solve_CBC(self, lp, use_mps=True):
+            if not self.executable(self.path):
+                raise SolverError(f"solver cbc failed: cannot run {self.path}")
+            mps, sol, mst, log = self.create_tmp_files(lp.name, "mps", "sol", "mst", "log")
             try:
-                with open(f"/proc/{pid}/stat", "rb") as f:
-                    stat = f.read().decode(errors="replace")
-                name = stat[stat.index("(") + 1: stat.rindex(")")]
-                ppid = int(stat[stat.rindex(")") + 2:].split()[1])
-            except (OSError, ValueError, IndexError):
-                continue
-            if ppid == me and "cbc" in name.lower():
+                return self._solve(lp, mps, sol, mst, log)
+            finally:
+                self.delete_tmp_files(mps, sol, mst, log)
+
+        def _solve(self, lp, mps, sol, mst, log):
+            vs, variable_names, constraint_names, _ = lp.writeMPS(mps, rename=1)
+            args = [self.path, mps]
+            if lp.sense == pulp.LpMaximize:
+                args.append("-max")
+            if self.optionsDict.get("warmStart", False):
+                self.writesol(mst, lp, vs, variable_names, constraint_names)
+                args += ["-mips", mst]
+            if self.timeLimit is not None:
+                args += ["-sec", str(self.timeLimit)]
+            for option in self.options + self.getOptions():
+                args += ("-" + option).split()
+            args += ["-solve" if self.mip else "-initialSolve", "-printingOptions", "all", "-solution", sol]
+            seconds, code = self._run(args, log)
+            if code < 0:
+                name = _signal_name(-code)
+                if self.timeLimit is not None and seconds >= self.timeLimit:
+                    raise _CbcStopped(f"CBC ended by {name} after its time limit ({seconds:.1f} s)")
+                raise SolverError(f"solver cbc failed: the CBC process ended by {name} after {seconds:.1f} s")
+            if code != 0:
+                raise SolverError(f"solver cbc failed: CBC exited with status {code}{_last_line(log)}")
+            if not os.path.exists(sol):
+                raise SolverError(f"solver cbc failed: CBC wrote no solution file{_last_line(log)}")
+            status, values, reduced, prices, slacks, sol_status = self.readsol_MPS(
+                sol, lp, vs, variable_names, constraint_names)
+            lp.assignVarsVals(values)
+            lp.assignVarsDj(reduced)
+            lp.assignConsPi(prices)
+            lp.assignConsSlack(slacks, activity=True)
+            lp.assignStatus(status, sol_status)
+            return status
+
+        def _run(self, args, log) -> tuple[float, int]:
+            """Run CBC; (seconds, return code). Kill it (and only it) at the deadline or on any exception."""
+            limit = None
+            if self.timeLimit is not None:
+                limit = self.timeLimit + CBC_GRACE[0] + CBC_GRACE[1] * self.timeLimit
+            t0 = time.perf_counter()
+            with open(log, "w") as out, open(os.devnull, "rb") as devnull:
                 try:
-                    os.kill(pid, signal.SIGKILL)
-                    self.fired = True
-                except OSError:
-                    pass
+                    process = subprocess.Popen(args, stdout=out, stderr=subprocess.STDOUT, stdin=devnull)
+                except OSError as exc:
+                    raise SolverError(f"solver cbc failed: cannot run {self.path}: "
+                                      f"{exc.strerror or exc}") from None
+            try:
+                code = process.wait(timeout=limit)
+            except subprocess.TimeoutExpired:
+                _end(process)
+                raise _CbcStopped(f"CBC stopped by the time-limit watchdog after "
+                                  f"{time.perf_counter() - t0:.1f} s") from None
+            except BaseException:  # Ctrl-C while waiting: the process must not outlive the solve
+                _end(process)
+                raise
+            return time.perf_counter() - t0, code
+
+    _CBC_COMMAND = CbcCommand
+    return CbcCommand
+
+
+def _end(process: subprocess.Popen) -> None:
+    """Kill a process this module started, through its Popen (which never signals a reaped id), and reap it."""
+    try:
+        process.kill()
+    except OSError:  # already gone
+        pass
+    process.wait()
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return f"signal {number}"
+
+
+def _last_line(log: str) -> str:
+    """': <the last line CBC printed>', or '' when there is none."""
+    try:
+        with open(log, errors="replace") as f:
+            lines = [line.strip() for line in f if line.strip()]
+    except OSError:
+        return ""
+    return f": {lines[-1][:200]}" if lines else ""
 
 
 # ---------------------------------------------------------------- CP-SAT
@@ -492,8 +696,14 @@ class _CpSatSession(Session):
         solver.parameters.absolute_gap_limit = max(0.0, options.abs_gap * m)
         if solver.parameters.num_workers > 1:
             solver.parameters.interleave_search = True  # deterministic with several workers
+        solver.parameters.catch_sigint_signal = False  # Ctrl-C is Python's (see _on_helper_thread)
         t0 = time.perf_counter()
-        code = solver.Solve(self.cp)
+        try:
+            code = _on_helper_thread(lambda: solver.Solve(self.cp), solver.stop_search)
+        except KeyboardInterrupt:
+            raise
+        except Exception as exc:  # OR-Tools raised: report the solver by name
+            raise SolverError(f"solver cpsat failed: {type(exc).__name__}: {exc}") from exc
         seconds = time.perf_counter() - t0
         if code == cp_model.OPTIMAL:
             st = "optimal"

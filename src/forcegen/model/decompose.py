@@ -481,7 +481,7 @@ class PartSolver:
                 if left is not None and not at_no_cost:
                     left /= 2  # leave time for the tasks after this one
                 res = session.solve(subs[i], replace(opts, time_limit=None if left is None else max(0.01, left),
-                                                     progress=None, good_enough=good), start=None)
+                                                     progress=None, good_enough=good, cutoff=True), start=None)
             finally:
                 session.set_col_bounds(cols, [part.model.lb[c] for c in cols], [part.model.ub[c] for c in cols])
             if not res.has_solution or (at_no_cost and res.objective > self.plan_values[i] + 0.5 * step):

@@ -117,8 +117,9 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
             if (res is None and options.lead_first and obj.name.startswith("shortfall") and built.lead_share_rows
                     and hasattr(session, "set_row_bounds")):
                 res = _solve_lead_first(session, built, obj, _with_time_left(opts, t_level), current, step)
-            if res is None:
-                res = session.solve(obj, _with_time_left(opts, t_level), start=current)
+            if res is None:  # the whole level; with the parts' bound, a plan that reaches it will do
+                whole = opts if floor is None else replace(opts, good_enough=floor + 0.5 * step)
+                res = session.solve(obj, _with_time_left(whole, t_level), start=current)
             if floor is not None:  # the parts' bound holds whatever solved the rest
                 res.bound = floor if res.bound is None else max(res.bound, floor)
                 if res.has_solution and res.objective <= floor + 0.5 * step:
