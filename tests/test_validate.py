@@ -708,7 +708,8 @@ def test_horizon_is_required(tmp_path):
 
 
 @pytest.mark.parametrize("value,words", [
-    (0, ["≥ 1"]), (2.5, ["whole number"]), ("two", ["whole number"]), (None, ["missing value"]),
+    (0, ["1..1,000"]), (1001, ["1..1,000"]), (2.5, ["whole number"]), ("two", ["whole number"]),
+    (None, ["missing value"]),
 ])
 def test_bad_horizon(tmp_path, value, words):
     rows = tiny()

@@ -79,11 +79,11 @@ class Column:
         }[self.kind]
         if self.minimum is not None and self.maximum is not None:
             if self.exclusive_minimum:
-                text += f" with {self.minimum:g} < x ≤ {self.maximum:g}"
+                text += f" with {_bound(self.minimum)} < x ≤ {_bound(self.maximum)}"
             else:
-                text += f" in {self.minimum:g}..{self.maximum:g}"
+                text += f" in {_bound(self.minimum)}..{_bound(self.maximum)}"
         elif self.minimum is not None:
-            text += f" {'>' if self.exclusive_minimum else '≥'} {self.minimum:g}"
+            text += f" {'>' if self.exclusive_minimum else '≥'} {_bound(self.minimum)}"
         return text
 
     @property
@@ -119,13 +119,30 @@ class Sheet:
         return tuple(c.name for c in self.columns if c.required)
 
 
+def _bound(x: float) -> str:
+    """A range end for messages: 0.5, 90, 100,000 (never 1e+05)."""
+    return f"{int(x):,}" if float(x).is_integer() else f"{x:g}"
+
+
+#: Upper limits of the open-ended numbers: far beyond any coalition's figures, yet small enough
+#: that a solver handles them exactly. A larger value is a typo (or a pasted id or date).
+MAX_PERIODS = 1_000
+MAX_UNITS = 100_000
+MAX_UNIT_PERSONNEL = 100_000
+MAX_PERSONNEL = 1_000_000_000
+MAX_COST = 1_000_000_000.0
+MAX_WEIGHT = 1_000_000.0
+MAX_NATIONS = 1_000
+
+
 def _c(name, kind, description, **kw) -> Column:
     return Column(name=name, kind=kind, description=description, **kw)
 
 
 SCENARIO_PARAMETERS: tuple[Column, ...] = (
     _c("name", "text", "Scenario name shown in every report", required=False, default=""),
-    _c("horizon", "int", "Number of planning periods (period 1 = first after the ceasefire)", minimum=1),
+    _c("horizon", "int", "Number of planning periods (period 1 = first after the ceasefire)", minimum=1,
+       maximum=MAX_PERIODS),
     _c("ceasefire", "yesno", "Whether a ceasefire holds; tasks that require one are inactive when no", required=False, default=True),
     _c("include_conditional", "yesno", "Whether conditional pledges (awaiting approval) may be allocated", required=False, default=True),
     _c("lead_min_share", "number", "Least share of a task's personnel its lead nation supplies", required=False, default=0.25, minimum=0, maximum=1),
@@ -163,7 +180,7 @@ SHEETS: tuple[Sheet, ...] = (
             _c("name", "text", "Display name", width=30),
             _c("domain", "enum", "Domain of the capability", choices=DOMAINS),
             _c("unit", "text", "Label of one unit: company, squadron, ship, depot, team …"),
-            _c("personnel_per_unit", "int", "Personnel in one deployed unit", minimum=0, width=18),
+            _c("personnel_per_unit", "int", "Personnel in one deployed unit", minimum=0, maximum=MAX_UNIT_PERSONNEL, width=18),
         ),
         key=("capability",),
     ),
@@ -175,7 +192,7 @@ SHEETS: tuple[Sheet, ...] = (
             _c("name", "text", "Display name", width=28),
             _c("country", "country", "ISO alpha-3 code of the location's country; --- for none (space, remote)"),
             _c("kind", "enum", "Kind of location", choices=LOCATION_KINDS, width=16),
-            _c("personnel_capacity", "int", "Most personnel the location can hold in a period; blank = unlimited", required=False, minimum=0, width=18),
+            _c("personnel_capacity", "int", "Most personnel the location can hold in a period; blank = unlimited", required=False, minimum=0, maximum=MAX_PERSONNEL, width=18),
             _c("latitude", "number", "Decimal degrees", required=False, minimum=-90, maximum=90),
             _c("longitude", "number", "Decimal degrees", required=False, minimum=-180, maximum=180),
         ),
@@ -193,7 +210,7 @@ SHEETS: tuple[Sheet, ...] = (
             _c("end_period", "int", "Last period in which the task is active (inclusive)", minimum=1),
             _c("requires_ceasefire", "yesno", "Inactive when Scenario ceasefire is no", width=18),
             _c("lead", "enum", "Whether the task needs a lead nation and who may lead", choices=LEADS),
-            _c("min_nations", "int", "Least number of nations contributing in a staffed period", required=False, default=1, minimum=1),
+            _c("min_nations", "int", "Least number of nations contributing in a staffed period", required=False, default=1, minimum=1, maximum=MAX_NATIONS),
             _c("max_nation_share", "number", "Largest share of the task's personnel one nation may supply", required=False, default=1.0, minimum=0, maximum=1, exclusive_minimum=True, width=18),
             _c("active", "yesno", "Whether the task is planned at all", required=False, default=True),
         ),
@@ -214,8 +231,8 @@ SHEETS: tuple[Sheet, ...] = (
         (
             _c("task", "ref", "Task", ref="Tasks", width=16),
             _c("capability", "ref", "Capability needed", ref="Capabilities", width=16),
-            _c("units", "int", "Units needed in each active period", minimum=1),
-            _c("weight", "number", "Value of one unit-period of this requirement within its priority", required=False, default=1.0, minimum=0, exclusive_minimum=True),
+            _c("units", "int", "Units needed in each active period", minimum=1, maximum=MAX_UNITS),
+            _c("weight", "number", "Value of one unit-period of this requirement within its priority", required=False, default=1.0, minimum=0, maximum=MAX_WEIGHT, exclusive_minimum=True),
         ),
         key=("task", "capability"),
     ),
@@ -226,10 +243,10 @@ SHEETS: tuple[Sheet, ...] = (
             _c("pledge", "id", "Pledge id, unique", width=20),
             _c("nation", "ref", "Nation offering the units", ref="Nations"),
             _c("capability", "ref", "Capability offered", ref="Capabilities", width=16),
-            _c("units", "int", "Units offered for sustained deployment in each period of the window", minimum=0),
+            _c("units", "int", "Units offered for sustained deployment in each period of the window", minimum=0, maximum=MAX_UNITS),
             _c("from_period", "int", "First period of availability; blank = 1", required=False, minimum=1),
             _c("to_period", "int", "Last period of availability; blank = horizon", required=False, minimum=1),
-            _c("cost_per_unit", "number", "Cost of one unit for one period (thousands of the Scenario currency)", required=False, default=0.0, minimum=0),
+            _c("cost_per_unit", "number", "Cost of one unit for one period (thousands of the Scenario currency)", required=False, default=0.0, minimum=0, maximum=MAX_COST),
             _c("status", "enum", "firm, or conditional (awaits e.g. parliamentary approval)", required=False, default="firm", choices=STATUSES),
             _c("probability", "number", "Chance the pledge materializes (reliability sweeps only); blank = 1 for firm, 0.5 for conditional", required=False, minimum=0, maximum=1),
         ),
@@ -246,7 +263,7 @@ SHEETS: tuple[Sheet, ...] = (
             _c("capability", "ref", "Filter: the capability; blank = any", required=False, ref="Capabilities", width=16),
             _c("pillar", "enum", "Filter: the task's pillar; blank = any", required=False, choices=PILLARS),
             _c("task", "ref", "Filter: the task; blank = any", required=False, ref="Tasks"),
-            _c("limit", "int", "Personnel limit; required for max_personnel", required=False, minimum=0),
+            _c("limit", "int", "Personnel limit; required for max_personnel", required=False, minimum=0, maximum=MAX_PERSONNEL),
             _c("note", "text", "Free text shown in reports", required=False, default="", width=50),
         ),
     ),

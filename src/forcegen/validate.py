@@ -10,7 +10,9 @@ layers where its other cells allow, so one run lists everything.
 
 from __future__ import annotations
 
+import datetime as _dt
 import math
+import unicodedata
 from dataclasses import dataclass, field
 
 from . import domain as d
@@ -59,9 +61,17 @@ def convert(col: Column, value: object) -> tuple[object, str | None]:
     if kind in ("id", "ref"):
         if isinstance(value, bool):
             return None, f"expected {col.expects}, got {show(value)}"
+        if isinstance(value, (_dt.date, _dt.time, _dt.timedelta)):
+            return None, (f"expected {col.expects}, got {show(value)} (the spreadsheet may have turned the id "
+                          "into a date: format the column as Text and type the id again)")
         if isinstance(value, float) and value.is_integer():
             value = int(value)
-        return str(value), None
+        text = str(value)
+        control = next((ch for ch in text if unicodedata.category(ch) == "Cc"), None)
+        if control is not None:
+            return None, (f"expected {col.expects} without control characters (tab, line break …), "
+                          f"got {show(value)}, which holds U+{ord(control):04X}")
+        return text, None
     if kind == "text":
         if isinstance(value, float) and value.is_integer():
             value = int(value)

@@ -42,6 +42,7 @@ _REL_TYPE_STRINGS = "/sharedStrings"
 _REL_TYPE_STYLES = "/styles"
 _CELL_REF = re.compile(r"^\$?([A-Za-z]{1,3})\$?([0-9]{1,7})$")
 _NUMBER = re.compile(r"^\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*$")
+_ESCAPE = re.compile(r"_x([0-9A-Fa-f]{4})_")  # OOXML's escape of a character in text: _x000D_, _x005F_ for "_"
 
 
 def file_sha256(path: str | Path) -> str:
@@ -329,7 +330,23 @@ def _rich_text(el) -> str:
             for t in child:
                 if _local(t.tag) == "t":
                     parts.append(t.text or "")
-    return "".join(parts)
+    return _unescape("".join(parts))
+
+
+def _unescape(text: str) -> str:
+    """Text as the spreadsheet shows it: ``_x000D_`` is a carriage return, ``_x005F_x0041_`` the text _x0041_.
+
+    Control characters (which XML cannot hold) come back as themselves; an escape of a
+    character no XML text may hold (a lone surrogate, U+FFFE) stays as written.
+    """
+    if "_x" not in text:
+        return text
+
+    def char(m: re.Match) -> str:
+        code = int(m.group(1), 16)
+        return chr(code) if code < 0xD800 or 0xE000 <= code <= 0xFFFD else m.group(0)
+
+    return _ESCAPE.sub(char, text)
 
 
 def _column_index(letters: str) -> int:
@@ -381,7 +398,9 @@ def _cell(el, book: _Book) -> _Cell:
         except (ValueError, IndexError):
             raise _Refused(f"not a readable .xlsx workbook: a cell refers to shared string {raw!r}, "
                            "which does not exist") from None
-    if kind in ("str", "d"):
+    if kind == "str":
+        return _Cell(_unescape(raw))
+    if kind == "d":
         return _Cell(raw)
     if kind == "b":
         return _Cell(raw.strip().lower() in ("1", "true"))
