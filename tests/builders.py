@@ -11,6 +11,7 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+from forcegen.domain import Allocation as A
 from forcegen.schema import SHEETS
 from forcegen.validate import Table, build_problem
 
@@ -94,3 +95,55 @@ def write_workbook(rows: dict[str, list[dict]], path: Path, header_case=None) ->
             ws.append([r.get(c) for c in cols])
     wb.save(path)
     return Path(path)
+
+
+# --------------------------------------------------------------------------- the report figures instance
+
+#: the provenance fields of hand-built reports
+META = dict(input_file="inputs/x.xlsx", input_sha256="ab" * 32, created_at="2025-01-01T00:00:00+00:00")
+
+
+def figures_rows():
+    """Two nations, two capabilities, two tasks, two locations, three periods.
+
+    T1 (p1, periods 1-3, lead european, at L1 in UKR) needs INF 2 (weight 1) and HEL 1 (weight 2);
+    T2 (p2, periods 2-3, no lead, at L2 in POL) needs INF 1 (weight 3).
+    P-A: AAA INF 2 at 10; P-B: BBB INF 1 at 20, periods 1-2; P-H: AAA HEL 1 at 5, periods 1-2.
+    INF = 100 personnel per unit, HEL = 20.
+    """
+    rows = tiny()
+    rows["Scenario"] = [{"parameter": "name", "value": "figures"}, {"parameter": "horizon", "value": 3},
+                        {"parameter": "currency", "value": "GBP"}]
+    rows["Capabilities"].append({"capability": "HEL", "name": "Helicopters", "domain": "air", "unit": "squadron",
+                                 "personnel_per_unit": 20})
+    rows["Locations"].append({"location": "L2", "name": "Base two", "country": "POL", "kind": "land_base"})
+    rows["Tasks"] = [
+        {"task": "T1", "name": "Task one", "pillar": "land", "priority": 1, "start_period": 1, "end_period": 3,
+         "requires_ceasefire": "yes", "lead": "european"},
+        {"task": "T2", "name": "Task two", "pillar": "logistics", "priority": 2, "start_period": 2,
+         "end_period": 3, "requires_ceasefire": "no", "lead": "none"},
+    ]
+    rows["Basing"] = [{"task": "T1", "location": "L1"}, {"task": "T2", "location": "L2"}]
+    rows["Requirements"] = [
+        {"task": "T1", "capability": "INF", "units": 2},
+        {"task": "T1", "capability": "HEL", "units": 1, "weight": 2},
+        {"task": "T2", "capability": "INF", "units": 1, "weight": 3},
+    ]
+    rows["Pledges"] = [
+        {"pledge": "P-A", "nation": "AAA", "capability": "INF", "units": 2, "cost_per_unit": 10},
+        {"pledge": "P-B", "nation": "BBB", "capability": "INF", "units": 1, "cost_per_unit": 20,
+         "from_period": 1, "to_period": 2},
+        {"pledge": "P-H", "nation": "AAA", "capability": "HEL", "units": 1, "cost_per_unit": 5,
+         "from_period": 1, "to_period": 2},
+    ]
+    return rows
+
+
+FIGURES_PLAN = (
+    # period 1: T1 gets P-A 2 and P-H 1
+    A(1, "T1", "L1", "P-A", 2), A(1, "T1", "L1", "P-H", 1),
+    # period 2: T1 gets P-A 1, P-B 1, P-H 1; T2 gets P-A 1
+    A(2, "T1", "L1", "P-A", 1), A(2, "T1", "L1", "P-B", 1), A(2, "T1", "L1", "P-H", 1), A(2, "T2", "L2", "P-A", 1),
+    # period 3: T1 gets P-A 1; T2 gets P-A 1 (P-B and P-H are out of their windows)
+    A(3, "T2", "L2", "P-A", 1), A(3, "T1", "L1", "P-A", 1),
+)

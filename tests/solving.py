@@ -6,6 +6,7 @@ model returns escapes the verifier.
 
 from __future__ import annotations
 
+import os
 import tempfile
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from forcegen.verify import verify_plan
 from forcegen.workbook.write import write_plan
 
 SOLVERS = ("highs", "cbc", "cpsat")
+#: multiply every property test's example count, e.g. FORCEGEN_PROPERTY_SCALE=50 for a long bug hunt
+SCALE = max(1, int(os.environ.get("FORCEGEN_PROPERTY_SCALE", "1")))
 
 
 def level_values(plan: Plan) -> dict[str, float]:

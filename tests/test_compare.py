@@ -9,13 +9,12 @@ import zipfile
 import openpyxl
 import pandas as pd
 import pytest
-from builders import problem_from_rows, tiny, write_workbook
-from test_report import FIGURES_PLAN, META, figures_rows
+from builders import FIGURES_PLAN, META, figures_rows, problem_from_rows, tiny, write_workbook
 
 from forcegen.compare import FIGURES, build_comparison
 from forcegen.domain import Allocation as A
 from forcegen.domain import LevelResult, Plan, SolveInfo
-from forcegen.errors import InputError, UsageError
+from forcegen.errors import ForcegenError, InputError, UsageError
 from forcegen.report import HOST_COUNTRY, build_report
 from forcegen.whatif import Applied
 from forcegen.workbook import compare_write as CW
@@ -387,7 +386,7 @@ def test_failed_rename_leaves_no_temp_file(tmp_path, monkeypatch, comp):
         raise OSError("rename refused")
 
     monkeypatch.setattr(W.os, "replace", bad_replace)
-    with pytest.raises(OSError, match="rename refused"):
+    with pytest.raises(ForcegenError, match="cannot write .*c.xlsx: rename refused"):
         write_comparison(comp, tmp_path / "c.xlsx")
     assert os.listdir(tmp_path) == []
 

@@ -6,9 +6,8 @@ import copy
 
 from builders import problem_from_rows
 from hypothesis import HealthCheck, given, settings
+from solving import SCALE, level_values
 from strategies import problem_rows
-from test_properties import SCALE
-from solving import level_values
 
 from forcegen.model.decompose import components, split
 from forcegen.model.linear import LinearModel

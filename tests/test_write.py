@@ -8,12 +8,11 @@ import zipfile
 
 import openpyxl
 import pytest
-from builders import problem_from_rows, tiny
-from test_report import FIGURES_PLAN, META, figures_rows
+from builders import FIGURES_PLAN, META, figures_rows, problem_from_rows, tiny
 
 from forcegen.domain import Allocation as A
 from forcegen.domain import LevelResult, Plan, SolveInfo
-from forcegen.errors import UsageError
+from forcegen.errors import ForcegenError, UsageError
 from forcegen.report import SPEC_COLUMNS, SPEC_SUMMARY_ROWS, build_report
 from forcegen.workbook import write as W
 from forcegen.workbook.write import HOST_COUNTRY, host_split, write_json_summary, write_plan
@@ -215,7 +214,7 @@ def test_failed_rename_leaves_no_temp_file(tmp_path, monkeypatch):
         raise OSError("rename refused")
 
     monkeypatch.setattr(W.os, "replace", bad_replace)
-    with pytest.raises(OSError, match="rename refused"):
+    with pytest.raises(ForcegenError, match="cannot write .*plan.xlsx: rename refused"):
         write_plan(figures_report(), tmp_path / "plan.xlsx")
     assert os.listdir(tmp_path) == []
 

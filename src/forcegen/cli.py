@@ -185,6 +185,18 @@ def make_solver_options(*, time_limit_help: str = "Seconds for the whole solve (
 
 solver_options = make_solver_options()
 
+#: ``--no-cache`` of the commands that solve (plan, whatif, compare, sweep)
+cache_option = click.option(
+    "--no-cache", "no_cache", is_flag=True,
+    help="Solve everything again: do not read or write the solved-plan cache (outputs/.cache).")
+
+
+def _cache_folder(no_cache: bool) -> Path | None:
+    """The solved-plan cache folder (outputs/.cache under the current folder), or None with --no-cache."""
+    from . import cache
+
+    return None if no_cache else cache.DEFAULT_FOLDER
+
 
 def add_options(options):
     def decorator(fn):
@@ -228,6 +240,9 @@ class Progress:
         elif kind == "build_done":
             c.print(f"  model: {data['variables']:,} variables, {data['rows']:,} rows "
                     f"({data['seconds']:.2f} s)")
+        elif kind == "cache_hit":
+            c.print(f"  {data['what']} from cache: {data['status']} at all {data['levels']} levels "
+                    f"(solved in {data['runtime_s']:.1f} s when stored)")
         elif kind == "level_start":
             self._stop()
             if c.is_terminal:
@@ -306,9 +321,10 @@ def _print_summary(run) -> None:
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Plan workbook to write [default: outputs/plan-<input stem>.xlsx].")
 @add_options(solver_options)
+@cache_option
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
 @handle_errors
-def plan(input: Path | None, out: Path | None, solver, time_limit, gap, threads, seed, formulation,
+def plan(input: Path | None, out: Path | None, solver, time_limit, gap, threads, seed, formulation, no_cache,
          as_json: bool) -> None:
     """Solve INPUT (default: the bundled baseline) and write the plan workbook."""
     import json
@@ -323,10 +339,10 @@ def plan(input: Path | None, out: Path | None, solver, time_limit, gap, threads,
     progress = Progress()
     if as_json:
         with stdout_to_stderr():  # solver banners and logs never reach stdout
-            run = run_plan(input, out, options, on_event=progress)
+            run = run_plan(input, out, options, on_event=progress, cache=_cache_folder(no_cache))
         click.echo(json.dumps(write_json_summary(run.report), ensure_ascii=False, default=str))
         return
-    run = run_plan(input, out, options, on_event=progress)
+    run = run_plan(input, out, options, on_event=progress, cache=_cache_folder(no_cache))
     _print_summary(run)
 
 
@@ -351,10 +367,11 @@ def _print_headline(comparison, output) -> None:
 @click.option("--stable/--no-stable", default=True, show_default=True,
               help="Solve the variant with the fewest units moved from the baseline plan, holding every level.")
 @add_options(solver_options)
+@cache_option
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison summary as one JSON object on stdout.")
 @handle_errors
 def whatif(input: Path, sets, drop, changes_file, out, stable, solver, time_limit, gap, threads, seed, formulation,
-           as_json) -> None:
+           no_cache, as_json) -> None:
     """Solve INPUT and a changed copy of it, and write the comparison (INPUT is never modified)."""
     import json
 
@@ -373,10 +390,12 @@ def whatif(input: Path, sets, drop, changes_file, out, stable, solver, time_limi
     progress = Progress()
     if as_json:
         with stdout_to_stderr():
-            run = run_whatif(input, changes, list(drop), out, options, stable=stable, on_event=progress)
+            run = run_whatif(input, changes, list(drop), out, options, stable=stable, on_event=progress,
+                             cache=_cache_folder(no_cache))
         click.echo(json.dumps(comparison_json(run.comparison), ensure_ascii=False, default=str))
         return
-    run = run_whatif(input, changes, list(drop), out, options, stable=stable, on_event=progress)
+    run = run_whatif(input, changes, list(drop), out, options, stable=stable, on_event=progress,
+                     cache=_cache_folder(no_cache))
     _print_headline(run.comparison, run.output)
 
 
@@ -386,9 +405,10 @@ def whatif(input: Path, sets, drop, changes_file, out, stable, solver, time_limi
 @click.option("-o", "--output", "out", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Comparison workbook [default: outputs/compare-<A stem>-<B stem>.xlsx].")
 @add_options(solver_options)
+@cache_option
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison summary as one JSON object on stdout.")
 @handle_errors
-def compare(a: Path, b: Path, out, solver, time_limit, gap, threads, seed, formulation, as_json) -> None:
+def compare(a: Path, b: Path, out, solver, time_limit, gap, threads, seed, formulation, no_cache, as_json) -> None:
     """Compare two input workbooks (solving each) or two plan workbooks, and write the comparison."""
     import json
 
@@ -401,10 +421,10 @@ def compare(a: Path, b: Path, out, solver, time_limit, gap, threads, seed, formu
     progress = Progress()
     if as_json:
         with stdout_to_stderr():
-            comparison = run_compare(a, b, out, options, on_event=progress)
+            comparison = run_compare(a, b, out, options, on_event=progress, cache=_cache_folder(no_cache))
         click.echo(json.dumps(comparison_json(comparison), ensure_ascii=False, default=str))
         return
-    comparison = run_compare(a, b, out, options, on_event=progress)
+    comparison = run_compare(a, b, out, options, on_event=progress, cache=_cache_folder(no_cache))
     _print_headline(comparison, out)
 
 
@@ -437,7 +457,9 @@ class SweepProgress(Progress):
         elif kind == "baseline_done":
             self._stop()
             f = data["figures"]
-            c.print(f"  baseline {data['status']} in {data['seconds']:.1f} s: coverage {f['coverage_pct']}%, "
+            how = (f"from cache ({data['status']}, solved in {data['solve_s']:.1f} s when stored)"
+                   if data.get("cache") == "hit" else f"{data['status']} in {data['seconds']:.1f} s")
+            c.print(f"  baseline {how}: coverage {f['coverage_pct']}%, "
                     + ", ".join(f"shortfall_p{k} {f[f'shortfall_p{k}']}" for k in range(1, 6))
                     + f", cost {f['total_cost']:,}")
         elif kind == "sweep_start":
@@ -490,10 +512,11 @@ def _duration(seconds: float) -> str:
               help="Run on the Dask cluster at ADDR (tcp://host:8786) instead; needs pip install "
                    "forcegen[distributed] here and forcegen installed on the workers.")
 @add_options(sweep_solver_options)
+@cache_option
 @click.option("--json", "as_json", is_flag=True, help="Print the sweep summary as one JSON object on stdout.")
 @handle_errors
 def sweep(input: Path, kind, samples, sample_seed, sets, out, workers, scheduler, solver, time_limit, gap, threads,
-          solver_seed, formulation, as_json) -> None:
+          solver_seed, formulation, no_cache, as_json) -> None:
     """Solve many variants of INPUT in parallel and rank them; write the sweep workbook.
 
     Every variant is an independent solve (each under --time-limit). Ctrl-C stops
@@ -516,10 +539,10 @@ def sweep(input: Path, kind, samples, sample_seed, sets, out, workers, scheduler
         if as_json:
             with stdout_to_stderr():  # solver banners never reach stdout
                 result = sweep_input(input, kind, handle, options, samples=samples, seed=sample_seed,
-                                     specs=list(sets), on_event=progress)
+                                     specs=list(sets), on_event=progress, cache=_cache_folder(no_cache))
         else:
             result = sweep_input(input, kind, handle, options, samples=samples, seed=sample_seed,
-                                 specs=list(sets), on_event=progress)
+                                 specs=list(sets), on_event=progress, cache=_cache_folder(no_cache))
         if result.partial:
             handle.abort()
     write_sweep(result, out, input_paths=(input,))

@@ -49,7 +49,8 @@ FIGURES: tuple[tuple[str, int, str], ...] = (
 DIRECTION = {name: d for name, d, _ in FIGURES}
 
 SUMMARY_COLUMNS = ("figure", "baseline", "variant", "delta", "delta_pct", "better", "note")
-RUNS_COLUMNS = ("run", "label", "source", "scenario", "status", "solver", "input_file", "input_sha256", "created_at")
+RUNS_COLUMNS = ("run", "label", "source", "scenario", "status", "solver", "cache", "input_file", "input_sha256",
+                "created_at")
 TASK_COLUMNS = (
     "task", "name", "priority", "coverage_pct_baseline", "coverage_pct_variant", "coverage_delta",
     "lead_baseline", "lead_variant", "nations_baseline", "nations_variant", "shortfall_baseline",
@@ -245,7 +246,7 @@ def _runs(base: Report, variant: Report, labels, sources) -> pd.DataFrame:
     rows = []
     for run, rep, label, source in zip(("baseline", "variant"), (base, variant), labels, sources):
         rows.append((run, str(label), str(source or _value(rep, "input_file") or ""),
-                     *(_text(_value(rep, k)) for k in ("scenario", "status", "solver", "input_file",
+                     *(_text(_value(rep, k)) for k in ("scenario", "status", "solver", "cache", "input_file",
                                                       "input_sha256", "created_at"))))
     return pd.DataFrame(rows, columns=list(RUNS_COLUMNS))
 

@@ -306,6 +306,7 @@ class SolveInfo:
     runtime_s: float
     options: dict = field(default_factory=dict)
     levels: tuple[LevelResult, ...] = ()
+    cache: str = "off"  # off | miss | hit: whether the plan came from the solved-plan cache (cache.py)
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,17 @@
 Each step is its own module; this one only strings them together and emits
 progress events (``on_event(kind, data)``) that the CLI shows. Library code
 does not print.
+
+Every solve goes through ``solve_cached``: with a cache folder (the CLI's
+``outputs/.cache`` unless ``--no-cache``) a plan already solved for the same
+Problem, options and forcegen version is read back instead of solved again
+(``cache.py``); without one it solves.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import inspect
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Callable
@@ -34,6 +40,44 @@ def default_output(input_path: Path, folder: Path | None = None) -> Path:
     return (folder or Path("outputs")) / f"plan-{input_path.stem}.xlsx"
 
 
+def _solver_takes_start() -> bool:
+    """Whether ``solve_problem`` accepts a start plan (``start=``)."""
+    from .model.solve import solve_problem
+
+    return "start" in inspect.signature(solve_problem).parameters
+
+
+def solve_cached(problem: Problem, options: PlanOptions, cache: Path | None, on_event: Event | None = None, *,
+                 reference: Plan | None = None, start: Plan | None = None, label: str = "plan") -> Plan:
+    """Solve ``problem``, or read its plan from the cache folder ``cache`` (None: no cache).
+
+    ``reference`` is passed to ``solve_problem`` (a stable what-if's baseline); ``start`` is
+    the plan a variant starts from (its baseline's), passed when ``solve_problem`` takes one.
+    Either is part of the cache key when it is used. The plan's ``SolveInfo.cache`` says
+    ``hit``, ``miss`` (solved; stored when every level is optimal) or ``off``. A hit emits
+    ``cache_hit`` with ``label`` (plan, baseline, variant) and the stored solve's runtime.
+    """
+    from . import cache as plan_cache
+    from .model.solve import solve_problem
+
+    emit = on_event or (lambda kind, data: None)
+    extra = {"start": start} if start is not None and _solver_takes_start() else {}
+    if cache is None:
+        plan = solve_problem(problem, options, on_event=emit, reference=reference, **extra)
+        return replace(plan, info=replace(plan.info, cache="off")) if plan.info else plan
+    key = plan_cache.key(problem, options, reference=reference, start=extra.get("start"))
+    hit = plan_cache.load(cache, key, problem)
+    if hit is not None:
+        emit("cache_hit", {"what": label, "runtime_s": hit.info.runtime_s, "status": hit.info.status,
+                           "levels": len(hit.info.levels)})
+        return hit
+    plan = solve_problem(problem, options, on_event=emit, reference=reference, **extra)
+    if plan.info is not None:
+        plan = replace(plan, info=replace(plan.info, cache="miss"))
+    plan_cache.store(cache, key, plan)
+    return plan
+
+
 def _read_input(input_path: Path, emit: Event):
     """read -> validate: the raw tables (for what-if copies), the Problem and the file's SHA-256."""
     from .validate import build_problem
@@ -47,16 +91,18 @@ def _read_input(input_path: Path, emit: Event):
 
 
 def run_plan(input_path: Path, output: Path | None, options: PlanOptions = PlanOptions(),
-             on_event: Event | None = None) -> PlanRun:
-    """Read and validate INPUT, solve every level, write the plan workbook to ``output`` (if given)."""
-    from .model.solve import solve_problem
+             on_event: Event | None = None, cache: Path | None = None) -> PlanRun:
+    """Read and validate INPUT, solve every level, write the plan workbook to ``output`` (if given).
+
+    ``cache``: the solved-plan cache folder (None: solve without one).
+    """
     from .workbook.write import write_plan
 
     emit = on_event or (lambda kind, data: None)
     if output is not None and same_file(input_path, output):
         raise UsageError(f"refusing to write the plan over its input {input_path}; choose another -o")
     _tables, problem, sha = _read_input(input_path, emit)
-    plan = solve_problem(problem, options, on_event=emit)
+    plan = solve_cached(problem, options, cache, emit)
     report = _report(problem, plan, input_path, sha)
     if output is not None:
         emit("phase", {"name": "write", "detail": str(output)})
@@ -82,14 +128,15 @@ def _report(problem: Problem, plan: Plan, source: Path, sha: str) -> Report:
 
 def run_whatif(input_path: Path, changes: list, drop_nations: list[str], output: Path | None,
                options: PlanOptions = PlanOptions(), stable: bool = True,
-               on_event: Event | None = None) -> WhatIfRun:
+               on_event: Event | None = None, cache: Path | None = None) -> WhatIfRun:
     """Solve the baseline and its changed copy; compare them. The input file is only read.
 
     With ``stable`` (the default) the variant is solved lexicographically as usual and
     then, holding every level, moves as few units as possible from the baseline plan.
+    With a ``cache`` folder the baseline (and a variant solved before) is read from it
+    when it is there; the variant starts from the baseline's plan.
     """
     from .compare import build_comparison
-    from .model.solve import solve_problem
     from .whatif import apply_changes
     from .workbook.compare_write import write_comparison
 
@@ -101,9 +148,10 @@ def run_whatif(input_path: Path, changes: list, drop_nations: list[str], output:
     for change in applied:
         emit("change", {"text": str(change)})
     emit("phase", {"name": "solve baseline"})
-    base_plan = solve_problem(problem, options, on_event=emit)
+    base_plan = solve_cached(problem, options, cache, emit, label="baseline")
     emit("phase", {"name": "solve variant" + (" (stable: fewest units moved)" if stable else "")})
-    var_plan = solve_problem(variant_problem, options, on_event=emit, reference=base_plan if stable else None)
+    var_plan = solve_cached(variant_problem, options, cache, emit, reference=base_plan if stable else None,
+                            start=base_plan, label="variant")
     base_report = _report(problem, base_plan, input_path, sha)
     var_report = _report(variant_problem, var_plan, input_path, sha)
     comparison = build_comparison(base_report, var_report, applied=applied, labels=("baseline", "variant"),
@@ -116,7 +164,7 @@ def run_whatif(input_path: Path, changes: list, drop_nations: list[str], output:
 
 
 def run_compare(a: Path, b: Path, output: Path | None, options: PlanOptions = PlanOptions(),
-                on_event: Event | None = None):
+                on_event: Event | None = None, cache: Path | None = None):
     """Compare two runs: each path is an input workbook (solved here) or a plan workbook (read)."""
     from .compare import build_comparison
     from .workbook.compare_write import write_comparison
@@ -132,7 +180,7 @@ def run_compare(a: Path, b: Path, output: Path | None, options: PlanOptions = Pl
             emit("phase", {"name": "read plan", "detail": str(p)})
             reports.append(read_plan_report(p))
         else:
-            reports.append(run_plan(p, None, options, on_event=emit).report)
+            reports.append(run_plan(p, None, options, on_event=emit, cache=cache).report)
     comparison = build_comparison(reports[0], reports[1], applied=[], labels=(a.stem, b.stem),
                                   base_source=str(a), variant_source=str(b))
     if output is not None:

@@ -290,6 +290,7 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
         ("forcegen_version", __version__),
         ("created_at", created_at),
         ("options", _options_text(info.options) if info else ""),
+        ("cache", info.cache if info else "off"),
         ("currency", problem.scenario.currency),
     ]
     summary = pd.DataFrame(rows, columns=["parameter", "value"], dtype=object)
@@ -311,6 +312,8 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
              "Σ weight × units missing over the active periods of the priority's requirement rows (objective level 1)"),
             ("Summary", "contributions", "distinct (nation, task, period) with an allocation (objective level 3)"),
             ("Summary", "personnel_peak", "largest total personnel deployed in any one period"),
+            ("Summary", "cache", "hit: read from the solved-plan cache, with the solve log and runtime_s of the "
+             "solve that stored it; miss: solved in this run; off: solved without the cache"),
             ("Summary", "personnel_peak_by_country", "per location country: its largest personnel in any one period"),
             ("*", "cost", f"thousands of {cur}, cost_per_unit × units summed over periods"),
             ("Tasks", "staffed_periods", "periods in which any unit is allocated to the task"),

@@ -36,8 +36,12 @@ cluster's ``Client(addr).get_executor()`` (``make_executor``). Reuse:
   baseline was solved to optimality);
 * building the model takes well under a second even for the bundled baseline
   (3,340 variables), so it is rebuilt per variant rather than shipped between
-  processes. A warm start from the baseline plan would need ``solve_problem`` to
-  accept a start vector (it starts every solve from the empty plan); not done here.
+  processes;
+* with a cache folder (``run_sweep(cache=…)``, passed to each worker in its payload)
+  every solve goes through ``pipeline.solve_cached``: the baseline of a sweep run
+  after a ``plan`` of the same input and options is read from the cache, and so is
+  every variant of a sweep run again. Each variant is given the baseline plan as its
+  start (used when ``solve_problem`` takes one).
 
 Ctrl-C (``KeyboardInterrupt``) while collecting cancels what has not started and
 returns what has finished, with ``partial=True``.
@@ -290,17 +294,23 @@ def solve_variant(payload: dict) -> dict:
     """Worker: apply ``payload['variant']`` to ``payload['tables']``, solve, return the figures.
 
     Never raises for a bad variant: the error is returned as ``{"status": "failed", "error": …}``.
+    ``payload['cache']`` is the cache folder (a path, or None for no cache); ``payload['start']``
+    a plan to start from; with ``payload['keep_plan']`` the plan is returned too (``plan``).
     """
     import socket
 
     t0 = time.perf_counter()
     try:
-        from .model.solve import solve_problem
+        from .pipeline import solve_cached
 
         problem, applied = apply_variant(payload["tables"], payload["variant"], payload.get("file", ""))
-        plan = solve_problem(problem, payload["options"])
+        cache = payload.get("cache")
+        plan = solve_cached(problem, payload["options"], None if cache is None else Path(cache),
+                            start=payload.get("start"), label=payload["variant"].name)
         out = figures_of(problem, plan)
-        out.update(status="ok", error=None, applied=applied)
+        out.update(status="ok", error=None, applied=applied, cache=plan.info.cache if plan.info else "off")
+        if payload.get("keep_plan"):
+            out["plan"] = plan
     except Exception as exc:  # recorded with the variant; the sweep goes on
         out = {"status": "failed", "error": error_text(exc)}
     out["seconds"] = round(time.perf_counter() - t0, 3)
@@ -752,10 +762,11 @@ def _fmt(x, digits: int = 1) -> str:
 
 def run_sweep(tables: dict, variants: list[Variant], executor: Executor, options, on_event: Event | None = None,
               *, kind: str = "grid", file: str = "", worker: Callable[[dict], dict] = solve_variant,
-              reuse: bool = True, info: dict | None = None) -> SweepResult:
+              reuse: bool = True, info: dict | None = None, cache: Path | None = None) -> SweepResult:
     """Solve the baseline, then every variant on ``executor``; return the figures and rankings.
 
-    ``options`` is a ``PlanOptions`` (its time limit applies to each solve). Failed
+    ``options`` is a ``PlanOptions`` (its time limit applies to each solve); ``cache`` the
+    solved-plan cache folder (None: none), passed to every worker. Failed
     variants are recorded with their error. On ``KeyboardInterrupt`` (Ctrl-C, or raised
     by ``on_event``) after the baseline, pending solves are cancelled and what has
     finished is returned with ``partial=True``; during the baseline it propagates.
@@ -768,12 +779,15 @@ def run_sweep(tables: dict, variants: list[Variant], executor: Executor, options
     info = dict(info or {})
     info.setdefault("created_at", datetime.now(timezone.utc).isoformat(timespec="seconds"))
     info.setdefault("options", options.as_dict() if hasattr(options, "as_dict") else {})
+    info.setdefault("cache", "off" if cache is None else str(cache))
+    start = None
 
-    def payload(v: Variant) -> dict:
-        return {"tables": tables, "variant": v, "options": options, "file": file}
+    def payload(v: Variant, **extra) -> dict:
+        return {"tables": tables, "variant": v, "options": options, "file": file,
+                "cache": None if cache is None else str(cache), "start": start, **extra}
 
     emit("phase", {"name": "solve baseline"})
-    base_future = executor.submit(worker, payload(Variant("baseline", "baseline")))
+    base_future = executor.submit(worker, payload(Variant("baseline", "baseline"), keep_plan=True))
     try:
         baseline = base_future.result()
     except KeyboardInterrupt:
@@ -783,8 +797,10 @@ def run_sweep(tables: dict, variants: list[Variant], executor: Executor, options
         baseline = {"status": "failed", "error": error_text(exc)}
     if baseline.get("status") != "ok":
         raise ForcegenError(f"the baseline could not be solved: {baseline.get('error')}")
+    start = baseline.pop("plan", None)
     emit("baseline_done", {"seconds": baseline.get("seconds"), "figures": baseline["figures"],
-                           "status": baseline.get("solve_status")})
+                           "status": baseline.get("solve_status"), "cache": baseline.get("cache", "off"),
+                           "solve_s": baseline.get("solve_s")})
 
     results: list[dict | None] = [None] * len(variants)
     groups: dict[tuple, list[int]] = {}
@@ -890,8 +906,11 @@ def _check_axes(tables: dict, axes: list[GridAxis], file: str) -> None:
 
 
 def sweep_input(input_path, kind: str, executor_handle: ExecutorHandle, options, *, samples: int | None = None,
-                seed: int = 0, specs=(), on_event: Event | None = None) -> SweepResult:
-    """Read INPUT, make the kind's variants, run them on the executor; the input is only read."""
+                seed: int = 0, specs=(), on_event: Event | None = None, cache: Path | None = None) -> SweepResult:
+    """Read INPUT, make the kind's variants, run them on the executor; the input is only read.
+
+    ``cache``: the solved-plan cache folder (None: solve without one).
+    """
     from . import __version__
     from .validate import build_problem
     from .workbook.read import file_sha256, read_tables
@@ -916,7 +935,7 @@ def sweep_input(input_path, kind: str, executor_handle: ExecutorHandle, options,
         "forcegen_version": __version__,
     }
     return run_sweep(tables, variants, executor_handle.executor, options, on_event=emit, kind=kind,
-                     file=str(input_path), info=info)
+                     file=str(input_path), info=info, cache=cache)
 
 
 def default_output(input_path, kind: str, folder: Path | None = None) -> Path:

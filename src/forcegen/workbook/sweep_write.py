@@ -103,11 +103,24 @@ def summary_rows(result: SweepResult) -> list[tuple[str, object]]:
         ("executor", info.get("executor")),
         ("baseline_status", base.get("solve_status")),
         ("baseline_runtime_s", base.get("solve_s")),
+        ("cache", _cache_text(result)),
         ("created_at", info.get("created_at")),
         ("runtime_s", info.get("runtime_s")),
         ("forcegen_version", info.get("forcegen_version")),
         ("ranking", RANKING_NOTES[result.kind]),
     ]
+
+
+def _cache_text(result: SweepResult) -> str:
+    """Whether the solved-plan cache was used, and what it answered for the baseline and the variants."""
+    folder = result.info.get("cache") or "off"
+    if folder == "off":
+        return "off"
+    solved = {id(r): r for r in result.results  # a solve shared by identical variants counts once
+              if r is not None and not r.get("reused") and r.get("cache") in ("hit", "miss")}.values()
+    hits = sum(1 for r in solved if r.get("cache") == "hit")
+    return (f"{folder}: baseline {result.baseline.get('cache', 'off')}; "
+            f"{hits} of {len(solved)} variant solves from the cache")
 
 
 class _SweepWriter(TableWriter):

@@ -40,6 +40,7 @@ WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
     "strings_to_urls": False,
     "strings_to_numbers": False,
+    "in_memory": True,  # no temporary files of XlsxWriter's own to leave behind
 }
 
 Rows = Mapping[str, Sequence[Mapping[str, object]]]
@@ -105,19 +106,19 @@ def write_input_workbook(
     if path.exists() and path.is_dir():
         raise ForcegenError(f"cannot write {path}: it is a folder")
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    wb = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         wb = xlsxwriter.Workbook(str(tmp), dict(WORKBOOK_OPTIONS))
-        try:
-            _Writer(wb, records, table_last, valid_last).write(notes, created)
-        finally:
-            wb.close()
+        _Writer(wb, records, table_last, valid_last).write(notes, created)
+        wb.close()
         os.replace(tmp, path)
-    except (OSError, XlsxWriterException) as exc:
+    except BaseException as exc:  # Ctrl-C included: never a partial file
+        if wb is not None:
+            wb.fileclosed = True  # nothing to write out after a failure
         _unlink(tmp)
-        raise ForcegenError(f"cannot write {path}: {_reason(exc)}") from None
-    except BaseException:
-        _unlink(tmp)
+        if isinstance(exc, (OSError, XlsxWriterException)):
+            raise ForcegenError(f"cannot write {path}: {_reason(exc)}") from None
         raise
     return path
 
@@ -449,6 +450,8 @@ def _check(status: int, what: str) -> None:
 
 def _reason(exc: BaseException) -> str:
     inner = exc.__context__ if not isinstance(exc, OSError) and isinstance(exc.__context__, OSError) else exc
+    if isinstance(inner, FileExistsError) and inner.filename:  # a file where a folder should be
+        return f"{inner.filename} is a file, not a folder"
     if isinstance(inner, OSError) and inner.strerror:
         return inner.strerror
     return str(exc) or type(exc).__name__

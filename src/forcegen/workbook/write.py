@@ -27,7 +27,7 @@ import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from ..errors import UsageError
+from ..errors import ForcegenError, UsageError
 from ..report import COLUMNS, HOST_COUNTRY, NOTES_COLUMNS, SOLVE_LOG_COLUMNS, Report
 from . import formats as fmt
 
@@ -36,7 +36,9 @@ from . import formats as fmt
 
 SHEET_ORDER = ("Summary", "Allocations", "Coverage", "Shortfalls", "Tasks", "Nations", "Caveats", "Charts")
 
-WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
+# in_memory: XlsxWriter assembles the parts in memory, so no temporary file but ours can be left behind
+WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+                    "in_memory": True}
 
 # number formats per column name
 _COST, _INT, _PCT100, _FRACTION_PCT = fmt.COST, fmt.INT, fmt.PCT100, fmt.FRACTION_PCT
@@ -65,39 +67,60 @@ def write_atomically(path, fill, *, input_paths=(), what: str = "plan") -> Path:
     """Create an XlsxWriter workbook, let ``fill(wb)`` write it, and put it at ``path`` whole or not at all.
 
     The workbook is written to a temporary file in the target's folder and
-    renamed onto ``path`` (``os.replace``) only when complete; on any failure
-    the temporary file is removed and an existing ``path`` is left untouched.
-    Raises ``UsageError`` when ``path`` is (or resolves to) one of
-    ``input_paths`` or a folder. The parent folder is created when missing.
+    renamed onto ``path`` (``os.replace``) only when complete; on any failure,
+    Ctrl-C included, the temporary file is removed and an existing ``path`` is
+    left untouched. Raises ``UsageError`` when ``path`` is (or resolves to) one of
+    ``input_paths`` or a folder, and ``ForcegenError`` ("cannot write PATH: the
+    system's reason") when the file cannot be written: a folder without write
+    permission, a full disk. The parent folder is created when missing.
     ``what`` names the output in messages ("plan", "comparison").
     """
+    from xlsxwriter.exceptions import XlsxWriterException
+
     target = Path(path)
     for input_path in input_paths:
         if input_path is not None and same_file(target, Path(input_path)):
             raise UsageError(f"refusing to write the {what} over the input workbook {input_path}")
     if target.is_dir():
         raise UsageError(f"output path {target} is a folder; give a file name such as {what}.xlsx")
-    target.parent.mkdir(parents=True, exist_ok=True)
-
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    os.close(fd)
-    tmp = Path(tmp_name)
+    tmp = None
     wb = None
     try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        tmp = Path(tmp_name)
+        os.close(fd)
         wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
         fill(wb)
         wb.close()
         _default_permissions(tmp)
         os.replace(tmp, target)
-    except BaseException:
+    except BaseException as exc:
         if wb is not None:
             wb.fileclosed = True  # nothing to flush; keeps XlsxWriter's destructor quiet
-        try:
-            tmp.unlink()
-        except FileNotFoundError:
-            pass
+        if tmp is not None:
+            _remove(tmp)
+        if isinstance(exc, (OSError, XlsxWriterException)):
+            raise ForcegenError(f"cannot write {target}: {os_reason(exc)}") from exc
         raise
     return target
+
+
+def os_reason(exc: BaseException) -> str:
+    """The system's reason for a failed write, in words: "Permission denied", "No space left on device"."""
+    inner = exc if isinstance(exc, OSError) else exc.__context__
+    if isinstance(inner, FileExistsError) and inner.filename:  # a file where a folder should be
+        return f"{inner.filename} is a file, not a folder"
+    if isinstance(inner, OSError) and inner.strerror:
+        return inner.strerror
+    return str(exc) or type(exc).__name__
+
+
+def _remove(p: Path) -> None:
+    try:
+        p.unlink()
+    except OSError:  # already gone, or cannot be: the original error is the one to report
+        pass
 
 
 def write_json_summary(report: Report) -> dict:
@@ -140,13 +163,26 @@ def host_split(report: Report, host: str = HOST_COUNTRY) -> list[tuple[str, int,
 
 
 def same_file(a: Path, b: Path) -> bool:
-    """Whether two paths name the same file (existing files compared by identity, others by path)."""
+    """Whether two paths name the same file (existing files compared by identity, others by path).
+
+    Never raises for a path that cannot be looked at (a symlink loop, a folder
+    that cannot be read): such paths are compared as written, made absolute.
+    """
+    a, b = Path(a), Path(b)
     try:
         if a.exists() and b.exists():
             return os.path.samefile(a, b)
     except OSError:
         pass
-    return os.path.normcase(str(a.resolve())) == os.path.normcase(str(b.resolve()))
+    return _where(a) == _where(b)
+
+
+def _where(p: Path) -> str:
+    try:
+        p = p.resolve()
+    except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
+        p = Path(os.path.abspath(p))
+    return os.path.normcase(str(p))
 
 
 def _default_permissions(p: Path) -> None:
