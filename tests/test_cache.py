@@ -466,3 +466,16 @@ def test_no_cache_writes_nothing_to_the_cache_folder(here):
     assert not Path("outputs/.cache").exists()
     assert summary(Path("s.xlsx"))["cache"] == "off"
     assert {r[6] for r in table(Path("w.xlsx"), "Summary", "tblRuns")[1:]} == {"off"}
+
+
+def test_a_dask_cluster_sweeps_without_the_cache(tmp_path):
+    from forcegen.sweep import ExecutorHandle, sweep_input
+    from forcegen.workbook.sweep_write import summary_rows
+
+    src = write_workbook(three_nations(), tmp_path / "three.xlsx")
+    folder = tmp_path / "cache"
+    with ThreadPoolExecutor(max_workers=2) as ex:
+        handle = ExecutorHandle(ex, "dask tcp://example:8786 (2 workers)", 2, client=object())
+        result = sweep_input(src, "leave-one-out", handle, OPTIONS, cache=folder)
+    assert not folder.exists() and result.baseline["cache"] == "off"
+    assert dict(summary_rows(result))["cache"].startswith("off (the Dask cluster's workers")

@@ -63,8 +63,7 @@ def solve_cached(problem: Problem, options: PlanOptions, cache: Path | None, on_
     emit = on_event or (lambda kind, data: None)
     extra = {"start": start} if start is not None and _solver_takes_start() else {}
     if cache is None:
-        plan = solve_problem(problem, options, on_event=emit, reference=reference, **extra)
-        return replace(plan, info=replace(plan.info, cache="off")) if plan.info else plan
+        return solve_problem(problem, options, on_event=emit, reference=reference, **extra)  # cache "off"
     key = plan_cache.key(problem, options, reference=reference, start=extra.get("start"))
     hit = plan_cache.load(cache, key, problem)
     if hit is not None:

@@ -784,7 +784,7 @@ def run_sweep(tables: dict, variants: list[Variant], executor: Executor, options
 
     def payload(v: Variant, **extra) -> dict:
         return {"tables": tables, "variant": v, "options": options, "file": file,
-                "cache": None if cache is None else str(cache), "start": start, **extra}
+                "cache": None if cache is None else str(Path(cache).absolute()), "start": start, **extra}
 
     emit("phase", {"name": "solve baseline"})
     base_future = executor.submit(worker, payload(Variant("baseline", "baseline"), keep_plan=True))
@@ -934,6 +934,9 @@ def sweep_input(input_path, kind: str, executor_handle: ExecutorHandle, options,
         "executor": executor_handle.description, "workers": executor_handle.workers,
         "forcegen_version": __version__,
     }
+    if cache is not None and executor_handle.client is not None:  # its workers do not share this folder
+        cache = None
+        info["cache"] = "off (the Dask cluster's workers do not share the cache folder)"
     return run_sweep(tables, variants, executor_handle.executor, options, on_event=emit, kind=kind,
                      file=str(input_path), info=info, cache=cache)
 

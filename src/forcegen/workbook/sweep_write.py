@@ -114,8 +114,8 @@ def summary_rows(result: SweepResult) -> list[tuple[str, object]]:
 def _cache_text(result: SweepResult) -> str:
     """Whether the solved-plan cache was used, and what it answered for the baseline and the variants."""
     folder = result.info.get("cache") or "off"
-    if folder == "off":
-        return "off"
+    if folder.startswith("off"):
+        return folder
     solved = {id(r): r for r in result.results  # a solve shared by identical variants counts once
               if r is not None and not r.get("reused") and r.get("cache") in ("hit", "miss")}.values()
     hits = sum(1 for r in solved if r.get("cache") == "hit")
