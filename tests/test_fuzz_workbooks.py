@@ -328,7 +328,7 @@ def check(changes: dict) -> tuple[str, set]:
         else:
             assert v.stdout.startswith(f"{path}: valid"), v.output
 
-        p = runner.invoke(cli, ["plan", str(path), "-o", str(out), "--time-limit", "20"])
+        p = runner.invoke(cli, ["plan", str(path), "-o", str(out), "--time-limit", "20", "--no-cache"])
         assert "Traceback" not in p.output and "internal error" not in p.output, (p.output, changes)
         assert p.exit_code == v.exit_code, (p.exit_code, p.output, changes)
         if p.exit_code == 2:

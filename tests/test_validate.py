@@ -299,6 +299,8 @@ def test_extra_sheets_and_columns_are_ignored(tmp_path):
     assert "Notes" in wb.sheetnames and wb["Nations"]["E1"].value == "comment"
     p = read_problem(path)
     assert len(p.nations) == 2 and len(p.pledges) == 2
+    # the unknown columns are named (a warning each); the sheet outside the schema is not
+    assert [w.split(": ")[1] for w in p.warnings] == ["Nations row 1, comment", "Pledges row 1, source"]
 
 
 def test_an_empty_caveats_sheet_and_no_caveats_are_fine(tmp_path):

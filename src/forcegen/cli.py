@@ -29,12 +29,20 @@ def _bundled_baseline() -> Path:
     return Path(str(files("forcegen") / "data" / "baseline.xlsx"))
 
 
+#: problem lines shown at most; the rest are counted
+MAX_PROBLEM_LINES = 200
+
+
 def _fail(exc: ForcegenError) -> None:
     if isinstance(exc, InputError):
-        for issue in exc.issues:
+        for issue in exc.issues[:MAX_PROBLEM_LINES]:
             click.secho(str(issue), fg="red", err=True)
         n = len(exc.issues)
-        click.secho(f"{n} problem{'s' if n != 1 else ''} found", fg="red", err=True)
+        if n > MAX_PROBLEM_LINES:
+            more = n - MAX_PROBLEM_LINES
+            click.secho(f"… and {more:,} more problem{'s' if more != 1 else ''} ({n:,} in all)", fg="red", err=True)
+        else:
+            click.secho(f"{n} problem{'s' if n != 1 else ''} found", fg="red", err=True)
     else:
         for line in str(exc).splitlines() or [type(exc).__name__]:
             click.secho(f"error: {line}", fg="red", err=True)
@@ -76,14 +84,23 @@ def cli(debug: bool) -> None:
     """Force-generation and logistics planning optimizer."""
 
 
+#: ``--strict`` of the commands that read an input workbook (validate, plan, whatif, compare, sweep)
+strict_option = click.option(
+    "--strict", is_flag=True,
+    help="Unknown columns in the input workbook are errors (exit status 2), not warnings.")
+
+
 @cli.command()
 @click.argument("input", type=click.Path(dir_okay=False, path_type=Path))
+@strict_option
 @handle_errors
-def validate(input: Path) -> None:
+def validate(input: Path, strict: bool) -> None:
     """Check an input workbook and list every problem found."""
     from .workbook.read import read_problem
 
-    problem = read_problem(input)
+    problem = read_problem(input, strict=strict)
+    for line in problem.warnings:
+        click.secho(f"warning: {line}", fg="yellow", err=True)
     click.echo(
         f"{input}: valid — {len(problem.nations)} nations, {len(problem.capabilities)} capabilities, "
         f"{len(problem.locations)} locations, {len(problem.tasks)} tasks, {len(problem.pledges)} pledges, "
@@ -237,6 +254,10 @@ class Progress:
         elif kind == "phase":
             detail = f" {data['detail']}" if data.get("detail") else ""
             c.print(f"[bold]{data['name']}[/]{detail}")
+        elif kind == "warning":
+            from rich.markup import escape
+
+            c.print(f"[yellow]warning[/]: {escape(data['text'])}", soft_wrap=True)
         elif kind == "build_done":
             c.print(f"  model: {data['variables']:,} variables, {data['rows']:,} rows "
                     f"({data['seconds']:.2f} s)")
@@ -322,10 +343,11 @@ def _print_summary(run) -> None:
               help="Plan workbook to write [default: outputs/plan-<input stem>.xlsx].")
 @add_options(solver_options)
 @cache_option
+@strict_option
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as one JSON object on stdout.")
 @handle_errors
 def plan(input: Path | None, out: Path | None, solver, time_limit, gap, threads, seed, formulation, no_cache,
-         as_json: bool) -> None:
+         as_json: bool, strict: bool = False) -> None:
     """Solve INPUT (default: the bundled baseline) and write the plan workbook."""
     import json
 
@@ -339,10 +361,10 @@ def plan(input: Path | None, out: Path | None, solver, time_limit, gap, threads,
     progress = Progress()
     if as_json:
         with stdout_to_stderr():  # solver banners and logs never reach stdout
-            run = run_plan(input, out, options, on_event=progress, cache=_cache_folder(no_cache))
+            run = run_plan(input, out, options, on_event=progress, cache=_cache_folder(no_cache), strict=strict)
         click.echo(json.dumps(write_json_summary(run.report), ensure_ascii=False, default=str))
         return
-    run = run_plan(input, out, options, on_event=progress, cache=_cache_folder(no_cache))
+    run = run_plan(input, out, options, on_event=progress, cache=_cache_folder(no_cache), strict=strict)
     _print_summary(run)
 
 
@@ -368,10 +390,11 @@ def _print_headline(comparison, output) -> None:
               help="Solve the variant with the fewest units moved from the baseline plan, holding every level.")
 @add_options(solver_options)
 @cache_option
+@strict_option
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison summary as one JSON object on stdout.")
 @handle_errors
 def whatif(input: Path, sets, drop, changes_file, out, stable, solver, time_limit, gap, threads, seed, formulation,
-           no_cache, as_json) -> None:
+           no_cache, as_json, strict: bool = False) -> None:
     """Solve INPUT and a changed copy of it, and write the comparison (INPUT is never modified)."""
     import json
 
@@ -391,11 +414,11 @@ def whatif(input: Path, sets, drop, changes_file, out, stable, solver, time_limi
     if as_json:
         with stdout_to_stderr():
             run = run_whatif(input, changes, list(drop), out, options, stable=stable, on_event=progress,
-                             cache=_cache_folder(no_cache))
+                             cache=_cache_folder(no_cache), strict=strict)
         click.echo(json.dumps(comparison_json(run.comparison), ensure_ascii=False, default=str))
         return
     run = run_whatif(input, changes, list(drop), out, options, stable=stable, on_event=progress,
-                     cache=_cache_folder(no_cache))
+                     cache=_cache_folder(no_cache), strict=strict)
     _print_headline(run.comparison, run.output)
 
 
@@ -406,9 +429,11 @@ def whatif(input: Path, sets, drop, changes_file, out, stable, solver, time_limi
               help="Comparison workbook [default: outputs/compare-<A stem>-<B stem>.xlsx].")
 @add_options(solver_options)
 @cache_option
+@strict_option
 @click.option("--json", "as_json", is_flag=True, help="Print the comparison summary as one JSON object on stdout.")
 @handle_errors
-def compare(a: Path, b: Path, out, solver, time_limit, gap, threads, seed, formulation, no_cache, as_json) -> None:
+def compare(a: Path, b: Path, out, solver, time_limit, gap, threads, seed, formulation, no_cache, as_json,
+            strict: bool = False) -> None:
     """Compare two input workbooks (solving each) or two plan workbooks, and write the comparison."""
     import json
 
@@ -421,10 +446,11 @@ def compare(a: Path, b: Path, out, solver, time_limit, gap, threads, seed, formu
     progress = Progress()
     if as_json:
         with stdout_to_stderr():
-            comparison = run_compare(a, b, out, options, on_event=progress, cache=_cache_folder(no_cache))
+            comparison = run_compare(a, b, out, options, on_event=progress, cache=_cache_folder(no_cache),
+                                     strict=strict)
         click.echo(json.dumps(comparison_json(comparison), ensure_ascii=False, default=str))
         return
-    comparison = run_compare(a, b, out, options, on_event=progress, cache=_cache_folder(no_cache))
+    comparison = run_compare(a, b, out, options, on_event=progress, cache=_cache_folder(no_cache), strict=strict)
     _print_headline(comparison, out)
 
 
@@ -449,7 +475,9 @@ class SweepProgress(Progress):
         if self.quiet:
             return
         c = self.console
-        if kind == "phase":
+        if kind == "warning":
+            super().__call__(kind, data)
+        elif kind == "phase":
             super().__call__(kind, data)
             if data["name"] == "solve baseline" and c.is_terminal:
                 self.status = c.status("solving the baseline …")
@@ -513,10 +541,11 @@ def _duration(seconds: float) -> str:
                    "forcegen[distributed] here and forcegen installed on the workers.")
 @add_options(sweep_solver_options)
 @cache_option
+@strict_option
 @click.option("--json", "as_json", is_flag=True, help="Print the sweep summary as one JSON object on stdout.")
 @handle_errors
 def sweep(input: Path, kind, samples, sample_seed, sets, out, workers, scheduler, solver, time_limit, gap, threads,
-          solver_seed, formulation, no_cache, as_json) -> None:
+          solver_seed, formulation, no_cache, as_json, strict: bool = False) -> None:
     """Solve many variants of INPUT in parallel and rank them; write the sweep workbook.
 
     Every variant is an independent solve (each under --time-limit). Ctrl-C stops
@@ -539,10 +568,11 @@ def sweep(input: Path, kind, samples, sample_seed, sets, out, workers, scheduler
         if as_json:
             with stdout_to_stderr():  # solver banners never reach stdout
                 result = sweep_input(input, kind, handle, options, samples=samples, seed=sample_seed,
-                                     specs=list(sets), on_event=progress, cache=_cache_folder(no_cache))
+                                     specs=list(sets), on_event=progress, cache=_cache_folder(no_cache),
+                                     strict=strict)
         else:
             result = sweep_input(input, kind, handle, options, samples=samples, seed=sample_seed,
-                                 specs=list(sets), on_event=progress, cache=_cache_folder(no_cache))
+                                 specs=list(sets), on_event=progress, cache=_cache_folder(no_cache), strict=strict)
         if result.partial:
             handle.abort()
     write_sweep(result, out, input_paths=(input,))

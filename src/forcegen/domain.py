@@ -190,6 +190,8 @@ class Problem:
     pledges: tuple[Pledge, ...]
     caveats: tuple[Caveat, ...] = ()
     source: str = ""  # file the problem was read from, for reports
+    #: what the reader noticed but did not refuse (unknown columns), one line each: reported, never planned on
+    warnings: tuple[str, ...] = field(default=(), compare=False)
 
     # lookups, derived once ------------------------------------------------
     @cached_property

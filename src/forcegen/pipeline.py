@@ -77,30 +77,38 @@ def solve_cached(problem: Problem, options: PlanOptions, cache: Path | None, on_
     return plan
 
 
-def _read_input(input_path: Path, emit: Event):
-    """read -> validate: the raw tables (for what-if copies), the Problem and the file's SHA-256."""
+def _read_input(input_path: Path, emit: Event, strict: bool = False):
+    """read -> validate: the raw tables (for what-if copies), the Problem and the file's SHA-256.
+
+    Each of the Problem's warnings (unknown columns) is emitted as a ``warning``; with
+    ``strict`` they are input errors instead.
+    """
     from .validate import build_problem
     from .workbook.read import file_sha256, read_tables
 
     emit("phase", {"name": "read", "detail": str(input_path)})
     sha = file_sha256(input_path) if input_path.is_file() else ""
-    tables = read_tables(input_path)
+    tables = read_tables(input_path, strict=strict)
     emit("phase", {"name": "validate"})
-    return tables, build_problem(tables, file=str(input_path)), sha
+    problem = build_problem(tables, file=str(input_path), strict=strict)
+    for line in problem.warnings:
+        emit("warning", {"text": line})
+    return tables, problem, sha
 
 
 def run_plan(input_path: Path, output: Path | None, options: PlanOptions = PlanOptions(),
-             on_event: Event | None = None, cache: Path | None = None) -> PlanRun:
+             on_event: Event | None = None, cache: Path | None = None, strict: bool = False) -> PlanRun:
     """Read and validate INPUT, solve every level, write the plan workbook to ``output`` (if given).
 
-    ``cache``: the solved-plan cache folder (None: solve without one).
+    ``cache``: the solved-plan cache folder (None: solve without one). ``strict``: unknown
+    columns are input errors, not warnings.
     """
     from .workbook.write import write_plan
 
     emit = on_event or (lambda kind, data: None)
     if output is not None and same_file(input_path, output):
         raise UsageError(f"refusing to write the plan over its input {input_path}; choose another -o")
-    _tables, problem, sha = _read_input(input_path, emit)
+    _tables, problem, sha = _read_input(input_path, emit, strict)
     plan = solve_cached(problem, options, cache, emit)
     report = _report(problem, plan, input_path, sha)
     if output is not None:
@@ -127,7 +135,7 @@ def _report(problem: Problem, plan: Plan, source: Path, sha: str) -> Report:
 
 def run_whatif(input_path: Path, changes: list, drop_nations: list[str], output: Path | None,
                options: PlanOptions = PlanOptions(), stable: bool = True,
-               on_event: Event | None = None, cache: Path | None = None) -> WhatIfRun:
+               on_event: Event | None = None, cache: Path | None = None, strict: bool = False) -> WhatIfRun:
     """Solve the baseline and its changed copy; compare them. The input file is only read.
 
     With ``stable`` (the default) the variant is solved lexicographically as usual and
@@ -142,7 +150,7 @@ def run_whatif(input_path: Path, changes: list, drop_nations: list[str], output:
     emit = on_event or (lambda kind, data: None)
     if output is not None and same_file(input_path, output):
         raise UsageError(f"refusing to write the comparison over its input {input_path}; choose another -o")
-    tables, problem, sha = _read_input(input_path, emit)
+    tables, problem, sha = _read_input(input_path, emit, strict)
     variant_problem, applied = apply_changes(tables, changes, drop_nations, file=str(input_path))
     for change in applied:
         emit("change", {"text": str(change)})
@@ -163,7 +171,7 @@ def run_whatif(input_path: Path, changes: list, drop_nations: list[str], output:
 
 
 def run_compare(a: Path, b: Path, output: Path | None, options: PlanOptions = PlanOptions(),
-                on_event: Event | None = None, cache: Path | None = None):
+                on_event: Event | None = None, cache: Path | None = None, strict: bool = False):
     """Compare two runs: each path is an input workbook (solved here) or a plan workbook (read)."""
     from .compare import build_comparison
     from .workbook.compare_write import write_comparison
@@ -179,7 +187,7 @@ def run_compare(a: Path, b: Path, output: Path | None, options: PlanOptions = Pl
             emit("phase", {"name": "read plan", "detail": str(p)})
             reports.append(read_plan_report(p))
         else:
-            reports.append(run_plan(p, None, options, on_event=emit, cache=cache).report)
+            reports.append(run_plan(p, None, options, on_event=emit, cache=cache, strict=strict).report)
     comparison = build_comparison(reports[0], reports[1], applied=[], labels=(a.stem, b.stem),
                                   base_source=str(a), variant_source=str(b))
     if output is not None:

@@ -182,6 +182,14 @@ def _options_text(options: dict) -> str:
     return ", ".join(f"{k}={options[k]}" for k in sorted(options, key=str))
 
 
+def _warnings_text(problem: Problem) -> str | None:
+    """The input's warnings one per line, without the file name the Summary states as input_file; None if none."""
+    if not problem.warnings:
+        return None
+    prefix = f"{problem.source}: "
+    return "\n".join(w[len(prefix):] if problem.source and w.startswith(prefix) else w for w in problem.warnings)
+
+
 def _plural(n: int, word: str, plural: str | None = None) -> str:
     return word if n == 1 else (plural or word + "s")
 
@@ -292,6 +300,7 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
         ("options", _options_text(info.options) if info else ""),
         ("cache", info.cache if info else "off"),
         ("currency", problem.scenario.currency),
+        ("warnings", _warnings_text(problem)),
     ]
     summary = pd.DataFrame(rows, columns=["parameter", "value"], dtype=object)
 
@@ -315,6 +324,8 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
             ("Summary", "cache", "hit: read from the solved-plan cache, with the solve log and runtime_s of the "
              "solve that stored it; miss: solved in this run; off: solved without the cache"),
             ("Summary", "personnel_peak_by_country", "per location country: its largest personnel in any one period"),
+            ("Summary", "warnings", "what the input workbook holds that was not planned with (a column no sheet "
+             "has, ignored), one line each; blank when none"),
             ("*", "cost", f"thousands of {cur}, cost_per_unit × units summed over periods"),
             ("Tasks", "staffed_periods", "periods in which any unit is allocated to the task"),
             ("Tasks", "coverage_pct", "100 × covered / required unit-periods of the task"),

@@ -906,10 +906,12 @@ def _check_axes(tables: dict, axes: list[GridAxis], file: str) -> None:
 
 
 def sweep_input(input_path, kind: str, executor_handle: ExecutorHandle, options, *, samples: int | None = None,
-                seed: int = 0, specs=(), on_event: Event | None = None, cache: Path | None = None) -> SweepResult:
+                seed: int = 0, specs=(), on_event: Event | None = None, cache: Path | None = None,
+                strict: bool = False) -> SweepResult:
     """Read INPUT, make the kind's variants, run them on the executor; the input is only read.
 
-    ``cache``: the solved-plan cache folder (None: solve without one).
+    ``cache``: the solved-plan cache folder (None: solve without one). ``strict``: unknown
+    columns are input errors; otherwise each is emitted as a ``warning``.
     """
     from . import __version__
     from .validate import build_problem
@@ -919,9 +921,11 @@ def sweep_input(input_path, kind: str, executor_handle: ExecutorHandle, options,
     input_path = Path(input_path)
     emit("phase", {"name": "read", "detail": str(input_path)})
     sha = file_sha256(input_path) if input_path.is_file() else ""
-    tables = read_tables(input_path)
+    tables = read_tables(input_path, strict=strict)
     emit("phase", {"name": "validate"})
-    problem = build_problem(tables, file=str(input_path))
+    problem = build_problem(tables, file=str(input_path), strict=strict)
+    for line in problem.warnings:
+        emit("warning", {"text": line})
     variants = variants_for(kind, problem, tables, samples=samples, seed=seed, specs=specs, file=str(input_path))
     if not variants:
         raise UsageError(f"nothing to sweep: {input_path} has no "

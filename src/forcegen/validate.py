@@ -11,6 +11,7 @@ layers where its other cells allow, so one run lists everything.
 from __future__ import annotations
 
 import datetime as _dt
+import difflib
 import math
 import unicodedata
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ class Table:
     sheet: str
     rows: list[tuple[int, dict[str, object]]] = field(default_factory=list)
     columns: tuple[str, ...] = ()  # the column names present in the header
+    unknown: tuple[tuple[str, str], ...] = ()  # (header cell, text) of columns the sheet does not have
 
 
 _NOUN = {"Nations": "nation", "Capabilities": "capability", "Locations": "location", "Tasks": "task"}
@@ -242,13 +244,37 @@ def _scenario(chk: _Checker, sheet: Sheet, table: Table | None) -> tuple[dict[st
     return values, rows.get("horizon")
 
 
-def build_problem(tables: dict[str, Table], file: str = "") -> d.Problem:
+def unknown_columns(tables: dict[str, Table], file: str = "", strict: bool = False) -> list[Issue]:
+    """One issue per column header a SPEC sheet does not have, with the nearest column name.
+
+    They are warnings (the column is ignored), or with ``strict`` errors.
+    """
+    out = []
+    for sheet in SHEETS:
+        table = tables.get(sheet.name)
+        if table is None:
+            continue
+        names = [c.name for c in sheet.columns]
+        for cell, text in table.unknown:
+            near = difflib.get_close_matches(text.strip().lower(), names, n=1, cutoff=0.6)
+            what = f"unknown column in {cell}" + (" (--strict)" if strict else ", ignored")
+            hint = f"did you mean {near[0]}?" if near else f"the sheet's columns are {', '.join(names)}"
+            label = text if text.isprintable() and 0 < len(text) <= 60 else show(text)[:60]
+            out.append(Issue(file, sheet.name, 1, label, f"{what}: {hint}"))
+    return out
+
+
+def build_problem(tables: dict[str, Table], file: str = "", strict: bool = False) -> d.Problem:
     """Validate the raw tables of every SPEC sheet and build the ``Problem``.
 
     Raises ``InputError`` with every problem found. A sheet missing from
-    ``tables`` is reported once as missing.
+    ``tables`` is reported once as missing. A column a sheet does not have is
+    ignored and named in ``Problem.warnings``; with ``strict`` it is an error.
     """
     chk = _Checker(file)
+    unknown = unknown_columns(tables, file, strict)
+    if strict:
+        chk.issues += unknown
     recs: dict[str, list] = {}
     for sheet in SHEETS:
         table = tables.get(sheet.name)
@@ -358,6 +384,7 @@ def build_problem(tables: dict[str, Table], file: str = "") -> d.Problem:
             for row_no, v, _ in recs["Caveats"]
         ),
         source=file,
+        warnings=tuple(str(i) for i in unknown),
     )
 
 

@@ -53,17 +53,22 @@ def file_sha256(path: str | Path) -> str:
     return h.hexdigest()
 
 
-def read_problem(path: str | Path) -> Problem:
-    """Read and validate an input workbook; raise ``InputError`` listing every problem."""
-    tables = read_tables(path)
-    return build_problem(tables, file=str(path))
+def read_problem(path: str | Path, strict: bool = False) -> Problem:
+    """Read and validate an input workbook; raise ``InputError`` listing every problem.
+
+    Unknown columns are ignored and listed in ``Problem.warnings``; with ``strict`` they are errors.
+    """
+    tables = read_tables(path, strict=strict)
+    return build_problem(tables, file=str(path), strict=strict)
 
 
-def read_tables(path: str | Path) -> dict[str, Table]:
+def read_tables(path: str | Path, strict: bool = False) -> dict[str, Table]:
     """Read the SPEC sheets of a workbook as raw tables, refusing hostile files.
 
     Raises ``InputError`` for file-level problems (not an xlsx, a bomb, merged
-    cells or hidden sheets in the data, formulas without a computed value).
+    cells or hidden sheets in the data, formulas without a computed value),
+    with every cell problem that could still be checked (``strict``: unknown
+    columns too). Each table lists its unknown columns (``Table.unknown``).
     """
     name = str(path)
     path = Path(path)
@@ -94,7 +99,7 @@ def read_tables(path: str | Path) -> dict[str, Table]:
         # (a cell already reported, e.g. a formula without a value, is not reported twice)
         flagged = {(i.sheet, i.row, i.column) for i in issues}
         try:
-            build_problem(tables, file=name)
+            build_problem(tables, file=name, strict=strict)
         except InputError as more:
             issues += [i for i in more.issues if (i.sheet, i.row, i.column) not in flagged]
         raise InputError(issues)
@@ -198,9 +203,20 @@ class _Refused(Exception):
     """The workbook cannot be read at all; the message is the one line the user sees."""
 
 
+_LOCAL: dict[str, str] = {}  # tag -> local name: a workbook holds few distinct tags, met millions of times
+
+
 def _local(tag: object) -> str:
     """Tag name without its namespace (transitional and strict OOXML alike)."""
-    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+    if not isinstance(tag, str):
+        return ""
+    try:
+        return _LOCAL[tag]
+    except KeyError:
+        name = tag.rsplit("}", 1)[-1]
+        if len(_LOCAL) < 10_000:  # a hostile file cannot grow it without bound
+            _LOCAL[tag] = name
+        return name
 
 
 def _attr(el, local_name: str) -> str | None:
@@ -432,6 +448,7 @@ def _read_sheet(file: str, sheet, book: _Book, ref: _SheetRef) -> tuple[Table, l
     if not ref.entry or ref.entry not in book.names:
         raise _Refused(f"not a readable .xlsx workbook: sheet {ref.name!r} has no part in the archive")
     columns: dict[int, str] = {}  # column index -> schema column name
+    unknown: list[tuple[str, str]] = []  # (cell of the header row, its text) of columns not in the schema
     table = Table(sheet.name)
     merges: list[str] = []
     row_counter = 0
@@ -448,7 +465,7 @@ def _read_sheet(file: str, sheet, book: _Book, ref: _SheetRef) -> tuple[Table, l
             r = el.get("r")
             row_counter = int(r) if r and r.isdigit() else row_counter + 1
             if row_counter == 1:
-                _header(file, sheet, el, book, known, columns, issues)
+                _header(file, sheet, el, book, known, columns, issues, unknown)
             elif columns:
                 values = _data_row(file, sheet, el, book, row_counter, columns, issues)
                 if values is not None:
@@ -466,6 +483,7 @@ def _read_sheet(file: str, sheet, book: _Book, ref: _SheetRef) -> tuple[Table, l
             if merge_cells is not None:
                 merge_cells.clear()
     table.columns = tuple(columns.values())
+    table.unknown = tuple(unknown)
     merged = 0
     for rng in merges:
         bounds = _range_bounds(rng)
@@ -497,21 +515,37 @@ def _range_bounds(rng: str) -> tuple[int, int, int, int] | None:
     return min(c1, c2), min(r1, r2), max(c1, c2), max(r1, r2)
 
 
+_COLUMNS: dict[str, int] = {}  # column letters of a cell reference -> column index (A -> 1), as met
+
+
 def _cells(el):
     """(column index, <c> element) of a <row>, numbering cells without a reference in order."""
     col = 0
     for c in el:
         if _local(c.tag) != "c":
             continue
-        m = _CELL_REF.match(c.get("r") or "")
-        col = _column_index(m.group(1)) if m else col + 1
+        ref = c.get("r") or ""
+        index = _COLUMNS.get(ref.rstrip("0123456789"))  # the common case: letters then the row number
+        if index is not None and ref[-1:].isdigit():
+            col = index
+            yield col, c
+            continue
+        m = _CELL_REF.match(ref)
+        if m:
+            col = _column_index(m.group(1))
+            if ref == m.group(0) and ref[0] != "$" and len(_COLUMNS) < 20_000:
+                _COLUMNS[m.group(1)] = col
+        else:
+            col += 1
         yield col, c
 
 
-def _header(file, sheet, el, book, known, columns, issues) -> None:
+def _header(file, sheet, el, book, known, columns, issues, unknown) -> None:
     for col, c in _cells(el):
         cell = _cell(c, book)
         if is_blank(cell.value):
+            if cell.error is not None or cell.formula is not None:
+                unknown.append((f"{_column_letters(col)}1", cell.error or cell.formula))
             continue
         key = str(cell.value).strip().lower()
         if key in known:
@@ -519,6 +553,8 @@ def _header(file, sheet, el, book, known, columns, issues) -> None:
                 issues.append(Issue(file, sheet.name, 1, key, f"column {key} appears twice in the header row"))
                 continue
             columns[col] = key
+        else:
+            unknown.append((f"{_column_letters(col)}1", str(cell.value).strip()))
 
 
 def _data_row(file, sheet, el, book, row_no, columns, issues) -> dict[str, object] | None:

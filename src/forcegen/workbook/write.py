@@ -329,7 +329,7 @@ class _Writer(TableWriter):
         for i, (p, v) in enumerate(zip(df["parameter"], df["value"])):
             name = "shortfall_weighted" if str(p).startswith("shortfall_p") else str(p)
             nf = _FORMATS.get(name, "General")
-            self.cell(ws, first + i, 1, v, nf)
+            self.cell(ws, first + i, 1, v, nf, self.wrap if name == "warnings" else None)
         ws.freeze_panes(1, 0)
         row = last + 2
         ws.write_string(row, 0, "Solve log (one row per lexicographic level)", self.title)
