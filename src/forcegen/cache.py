@@ -24,7 +24,7 @@ import hashlib
 import json
 import os
 import re
-import tempfile
+import secrets
 from dataclasses import fields, is_dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -195,7 +195,9 @@ def store(folder: Path, key_: str, plan: Plan) -> bool:
     tmp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{key_[:16]}-", suffix=".tmp", dir=path.parent)
+        name = path.parent / f".{key_[:16]}-{os.getpid()}-{secrets.token_hex(4)}.tmp"
+        fd = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)  # the umask applies, as to any output
+        tmp = name
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             fh.write(text)
         os.replace(tmp, path)
