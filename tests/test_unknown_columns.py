@@ -180,3 +180,27 @@ def test_whatif_warns_once_and_its_variant_carries_the_warnings(tmp_path):
     assert len(run_.baseline.problem.warnings) == 1
     assert run_.variant.problem.warnings == run_.baseline.problem.warnings
     assert "max_nation_shares" in run_.variant.report.value("warnings")
+
+
+def test_a_missing_required_column_names_the_misspelt_header_that_was_meant(tmp_path):
+    path = write_workbook(tiny(), tmp_path / "misspelt-required.xlsx")
+    wb = openpyxl.load_workbook(path)
+    wb["Nations"]["A1"] = "nations"
+    wb["Scenario"]["B1"] = "Values"
+    wb.save(path)
+    with pytest.raises(InputError) as err:
+        read_problem(path)
+    assert [str(i) for i in err.value.issues] == [
+        f"{path}: Scenario row 1, value: required column is missing from the header row; "
+        "is 'Values' in B1 meant to be value?",
+        f"{path}: Nations row 1, nation: required column is missing from the header row; "
+        "is 'nations' in A1 meant to be nation?"]
+
+
+def test_a_warning_is_printed_as_written_on_one_line(capsys):
+    """Header text is the user's: no markup, no emoji codes, no wrapping at the terminal's width."""
+    from forcegen.cli import Progress
+
+    text = "f.xlsx: Tasks row 1, [bold]x[/] :thumbs_up: " + "long " * 40 + ": unknown column in L1, ignored"
+    Progress()("warning", {"text": text})
+    assert capsys.readouterr().err == f"warning: {text}\n"

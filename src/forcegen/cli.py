@@ -257,7 +257,7 @@ class Progress:
         elif kind == "warning":
             from rich.markup import escape
 
-            c.print(f"[yellow]warning[/]: {escape(data['text'])}", soft_wrap=True)
+            c.print(f"[yellow]warning[/]: {escape(data['text'])}", soft_wrap=True, emoji=False)
         elif kind == "build_done":
             c.print(f"  model: {data['variables']:,} variables, {data['rows']:,} rows "
                     f"({data['seconds']:.2f} s)")

@@ -141,7 +141,7 @@ class _Checker:
             return []
         missing_cols = [c for c in sheet.required_columns if c not in table.columns]
         for c in missing_cols:
-            self.add(sheet.name, 1, c, "required column is missing from the header row")
+            self.add(sheet.name, 1, c, "required column is missing from the header row" + _misspelt(table, c))
         out = []
         for row_no, raw in table.rows:
             if all(is_blank(v) for v in raw.values()):
@@ -207,7 +207,7 @@ def _scenario(chk: _Checker, sheet: Sheet, table: Table | None) -> tuple[dict[st
     if table is not None:
         for c in ("parameter", "value"):
             if c not in table.columns:
-                chk.add(sheet.name, 1, c, "required column is missing from the header row")
+                chk.add(sheet.name, 1, c, "required column is missing from the header row" + _misspelt(table, c))
         if "parameter" not in table.columns or "value" not in table.columns:
             table = None  # reported above; the rows cannot be read
     if table is not None:
@@ -242,6 +242,14 @@ def _scenario(chk: _Checker, sheet: Sheet, table: Table | None) -> tuple[dict[st
             chk.add(sheet.name, None, None, f"missing required parameter {spec.name} ({spec.description.lower()})")
         values.setdefault(spec.name, spec.default)
     return values, rows.get("horizon")
+
+
+def _misspelt(table: Table, column: str) -> str:
+    """'; is 'nations' in B1 meant to be nation?' when an unknown header is close to a missing column."""
+    for cell, text in table.unknown:
+        if difflib.get_close_matches(text.strip().lower(), [column], n=1, cutoff=0.6):
+            return f"; is {show(text)} in {cell} meant to be {column}?"
+    return ""
 
 
 def unknown_columns(tables: dict[str, Table], file: str = "", strict: bool = False) -> list[Issue]:
