@@ -42,8 +42,8 @@ from hypothesis import strategies as st
 from forcegen.cli import cli
 from forcegen.schema import SHEETS, SHEETS_BY_NAME
 
-DEFAULT_EXAMPLES = 30
-LONG_EXAMPLES = int(os.environ.get("FORCEGEN_FUZZ_EXAMPLES", "1500"))
+DEFAULT_EXAMPLES = 40
+LONG_EXAMPLES = int(os.environ.get("FORCEGEN_FUZZ_EXAMPLES", "2000"))
 
 ERRORS = ("#DIV/0!", "#N/A", "#NAME?", "#NULL!", "#NUM!", "#REF!", "#VALUE!")
 
