@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 
 from .build import task_scale, task_share
-from .linear import LinearModel, Objective, Row
+from .linear import LinearModel, Objective, Row, violations
 
 
 @dataclass
@@ -117,20 +117,6 @@ def split(model: LinearModel, linking: set[int]) -> list[Part]:
             sub.rows.append(part.row(row))
         parts.append(part)
     return parts
-
-
-def _violations(model: LinearModel, rows: list[Row], values: list[float], tol: float = 1e-6) -> int:
-    """How many rows (and bounds) ``values`` breaks: a guard on a plan put together from parts."""
-    bad = 0
-    for c, v in enumerate(values):
-        if v < model.lb[c] - tol or v > model.ub[c] + tol:
-            bad += 1
-    for row in rows:
-        act = row.activity(values)
-        scale = tol * max(1.0, abs(act))
-        if act < row.lo - scale or act > row.hi + scale:
-            bad += 1
-    return bad
 
 
 LEAD_TRIES = 3  # candidates tried per task when the parts disagree on its lead
@@ -463,7 +449,7 @@ class PartSolver:
         for (n, tid, k), col in self.built.v.items():  # the lead carries a·P[t,k] (rule 5f), the others 0
             a = task_share(self.built, tid, lead=True)[0] if lead.get(tid) == n else 0
             values[col] = a * self._personnel(values, None, tid, k) / task_scale(self.built, tid)[0]
-        if _violations(self.built.model, rows, values):
+        if violations(self.built.model, rows, values):
             return None
         return values
 

@@ -87,3 +87,17 @@ class LinearModel:
             fam = r.name.split("[", 1)[0]
             out[fam] = out.get(fam, 0) + 1
         return out
+
+
+def violations(model: LinearModel, rows: list[Row], values, tol: float = 1e-6) -> int:
+    """How many column bounds of ``model`` and ``rows`` a plan breaks (relative tolerance ``tol``)."""
+    bad = 0
+    for c, v in enumerate(values):
+        if v < model.lb[c] - tol or v > model.ub[c] + tol:
+            bad += 1
+    for row in rows:
+        act = row.activity(values)
+        scale = tol * max(1.0, abs(act))
+        if act < row.lo - scale or act > row.hi + scale:
+            bad += 1
+    return bad

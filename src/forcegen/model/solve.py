@@ -25,6 +25,7 @@ from .backends import Result, SolveOptions, _integer_scale, get_backend
 from .build import Built, build
 from .decompose import PartSolver
 from .linear import Objective, Row
+from .repair import repaired_start
 
 
 @dataclass(frozen=True)
@@ -62,11 +63,14 @@ def _relative_gap(value: float, bound: float | None) -> float | None:
 
 
 def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_event: Event | None = None,
-                  built: Built | None = None, reference: Plan | None = None) -> Plan:
+                  built: Built | None = None, reference: Plan | None = None, start: Plan | None = None) -> Plan:
     """Solve every level in order and return the plan with its solve log.
 
     With a ``reference`` plan (a what-if's baseline), a last level ``changes``
     then moves as few units as possible relative to it, holding every level.
+    With a ``start`` plan (a what-if's baseline, say), the first level starts from
+    it, repaired to keep every rule of this problem (``repair.py``), instead of
+    from the empty plan. Neither changes a level's optimum, only the way there.
     """
     emit = on_event or (lambda kind, data: None)
     backend = get_backend(options.solver)
@@ -84,6 +88,11 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
         emit("parts", {"count": 0 if parts is None else len(parts.parts)})
     holds: list[Row] = []
     current = [0.0] * model.num_vars  # the empty plan: admissible for every rule
+    if start is not None:
+        repaired = repaired_start(built, start)
+        emit("start", {"repaired": repaired is not None})
+        if repaired is not None:
+            current = repaired
     levels: list[LevelResult] = []
     n_levels = len(built.objectives)
     for i, obj in enumerate(built.objectives, start=1):

@@ -1,0 +1,120 @@
+"""Another problem's plan, made to keep every rule of this model: the start of a what-if variant.
+
+A what-if variant differs from its baseline in a few cells, so the baseline's plan is
+mostly still good. ``repaired_start`` carries it over to the variant's model column by
+column and then takes away what no longer fits, never adding anything:
+
+1. each allocation of a model period (the first period of its block) goes to its column,
+   if the variant still has one, capped at the column's bound;
+2. rows that only limit units or personnel (supply, demand, capacity, max_personnel
+   caveats: non-negative coefficients, an upper bound) are brought within their bound by
+   taking units away, last columns first;
+3. a task's period whose staffing rules no longer hold (min_nations, max_nation_share, the
+   lead present with its share) is emptied: an unstaffed task keeps every rule;
+4. the indicator columns (y, z, lead, v, and a stability level's moved units) are set
+   from the allocations, and every row is checked; a plan that still breaks one is
+   dropped (None), and the solve starts from the empty plan as usual.
+
+The result keeps every rule of the variant, so it is a valid start for the first level.
+"""
+
+from __future__ import annotations
+
+import math
+
+from ..domain import Plan
+from .build import Built, task_scale, task_share
+from .linear import Row, violations
+
+#: rule families whose rows only cap sums of allocations with non-negative coefficients
+CAPPING_FAMILIES = ("supply", "demand", "capacity", "caveat_max_personnel")
+
+
+def repaired_start(built: Built, plan: Plan) -> list[float] | None:
+    """The plan's allocations as values of ``built``'s columns, repaired to keep every rule; None if it cannot be."""
+    m = built.model
+    values = [0.0] * m.num_vars
+    for a in plan.allocations:
+        if a.period not in built.blocks:  # not a model period: its block's first period stands for it
+            continue
+        col = built.x.get((a.pledge, a.task, a.location, a.period))
+        if col is not None:
+            values[col] += a.units
+    for col in built.x.values():
+        values[col] = float(min(max(0.0, values[col]), m.ub[col]))
+    _cap(m.rows, values)
+    _staff(built, values, plan.leads)
+    _indicators(built, values, plan.leads)
+    if violations(built.model, built.model.rows, values):
+        return None
+    return values
+
+
+def _cap(rows: list[Row], values: list[float]) -> None:
+    """Take units away, last columns first, until every capping row is within its bound."""
+    for row in rows:
+        if row.name.split("[", 1)[0] not in CAPPING_FAMILIES:
+            continue
+        excess = row.activity(values) - row.hi
+        for c, a in reversed(list(zip(row.cols, row.coefs))):
+            if excess <= 1e-9:
+                break
+            if a <= 0 or values[c] <= 0:
+                continue
+            take = min(values[c], math.ceil(excess / a - 1e-9))
+            values[c] -= take
+            excess -= take * a
+
+
+def _staff(built: Built, values: list[float], leads: dict[str, str]) -> None:
+    """Empty every (task, period) whose staffing rules (rule 5) the allocations break."""
+    pb = built.problem
+    for (tid, k), nations in sorted(built.nations_by_tk.items()):
+        task = pb.task[tid]
+        g = task_scale(built, tid)[0]
+        steps = {n: sum(values[c] * (built.ppu[c] // g) for c in built.x_by_ntk[(n, tid, k)]) for n in nations}
+        units = {n: sum(values[c] for c in built.x_by_ntk[(n, tid, k)]) for n in nations}
+        present = [n for n in nations if units[n] > 0]
+        if not present:
+            continue
+        total = sum(steps.values())
+        ok = len(present) >= task.min_nations
+        if ok and task.max_nation_share < 1:
+            a, b = task_share(built, tid, lead=False)
+            ok = all(b * steps[n] <= a * total for n in present)
+        if ok and task.lead != "none":
+            lead = leads.get(tid)
+            ok = lead in present and (lead, tid) in built.lead
+            if ok and pb.scenario.lead_min_share > 0:
+                a, b = task_share(built, tid, lead=True)
+                ok = b * steps[lead] >= a * total
+        if not ok:
+            for n in nations:
+                for c in built.x_by_ntk[(n, tid, k)]:
+                    values[c] = 0.0
+
+
+def _indicators(built: Built, values: list[float], leads: dict[str, str]) -> None:
+    """Set y, z, lead, v and a stability level's moved units from the allocations."""
+    staffed: set[str] = set()
+    for (n, tid, k), y in built.y.items():
+        values[y] = 1.0 if any(values[c] > 0 for c in built.x_by_ntk[(n, tid, k)]) else 0.0
+        if values[y]:
+            staffed.add(tid)
+    for (tid, k), z in built.z.items():
+        values[z] = 1.0 if any(values[built.y[(n, tid, k)]] for n in built.nations_by_tk[(tid, k)]) else 0.0
+    for (n, tid), col in built.lead.items():
+        values[col] = 1.0 if tid in staffed and leads.get(tid) == n else 0.0
+    for (n, tid, k), col in built.v.items():  # the lead carries a·P[t,k] (rule 5f), the others 0
+        if values[built.lead[(n, tid)]]:
+            g = task_scale(built, tid)[0]
+            a = task_share(built, tid, lead=True)[0]
+            values[col] = a * sum(values[c] * (built.ppu[c] // g) for m in built.nations_by_tk[(tid, k)]
+                                  for c in built.x_by_ntk[(m, tid, k)])
+        else:
+            values[col] = 0.0
+    for row in built.model.rows:  # d ≥ ±(X − base): the least d that keeps both rows
+        if row.name.startswith(("moved_up[", "moved_down[")):
+            d = row.cols[0]
+            others = sum(values[c] * a for c, a in zip(row.cols[1:], row.coefs[1:]))
+            values[d] = max(values[d], row.lo - others, 0.0)

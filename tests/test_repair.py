@@ -1,0 +1,122 @@
+"""A plan carried over to a changed problem (``model/repair.py``): the start of a what-if variant.
+
+The repaired plan must keep every rule of the changed problem's model (a start that
+breaks one would be worse than none), never add an allocation the plan did not have,
+and leave a plan of the same problem as it is. Starting from it changes no level.
+"""
+
+from __future__ import annotations
+
+import copy
+
+from builders import problem_from_rows, tiny
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from solving import level_values, solve_and_verify
+from strategies import problem_rows
+
+from forcegen.model.build import build
+from forcegen.model.linear import violations
+from forcegen.model.repair import repaired_start
+from forcegen.model.solve import PlanOptions, solve_problem
+
+SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+
+
+def _units(built, values) -> dict[tuple, float]:
+    return {key: values[col] for key, col in built.x.items() if values[col] > 0}
+
+
+def change(data, rows: dict, plan) -> dict:
+    """rows with one change a what-if makes, aimed at what the plan uses where it can: a nation's
+    pledges dropped, a pledge's units cut, a location's capacity cut, a task's max_nation_share
+    lowered or its min_nations raised."""
+    new = copy.deepcopy(rows)
+    pledge_nation = {p["pledge"]: p["nation"] for p in new["Pledges"]}
+    used = plan.allocations
+    how = data.draw(st.sampled_from(("drop", "units", "capacity", "share", "min_nations")))
+    if how == "drop":
+        nations = sorted({pledge_nation[a.pledge] for a in used}) or [n["nation"] for n in new["Nations"]]
+        nation = data.draw(st.sampled_from(nations))
+        new["Pledges"] = [p for p in new["Pledges"] if p["nation"] != nation]
+    elif how == "units" and new["Pledges"]:
+        ids = sorted({a.pledge for a in used}) or [p["pledge"] for p in new["Pledges"]]
+        pid = data.draw(st.sampled_from(ids))
+        p = next(p for p in new["Pledges"] if p["pledge"] == pid)
+        p["units"] = data.draw(st.integers(0, max(0, p["units"] - 1)))
+    elif how == "capacity":
+        ids = sorted({a.location for a in used}) or [loc["location"] for loc in new["Locations"]]
+        lid = data.draw(st.sampled_from(ids))
+        loc = next(loc for loc in new["Locations"] if loc["location"] == lid)
+        loc["personnel_capacity"] = data.draw(st.integers(0, 300))
+    else:
+        ids = sorted({a.task for a in used}) or [t["task"] for t in new["Tasks"]]
+        tid = data.draw(st.sampled_from(ids))
+        t = next(t for t in new["Tasks"] if t["task"] == tid)
+        if how == "share":
+            t["max_nation_share"] = data.draw(st.sampled_from((0.34, 0.5, 0.142857)))
+        else:
+            t["min_nations"] = data.draw(st.integers(1, 4))
+    return new
+
+
+@SETTINGS
+@given(problem_rows())
+def test_a_plan_of_the_same_problem_is_kept_as_it_is(rows):
+    problem = problem_from_rows(copy.deepcopy(rows))
+    plan = solve_problem(problem)
+    built = build(problem)
+    values = repaired_start(built, plan)
+    assert values is not None
+    assert violations(built.model, built.model.rows, values) == 0
+    assert {a for a in plan.allocations if a.period in built.blocks} == {
+        a for a in _allocations(built, values)}
+
+
+def _allocations(built, values):
+    from forcegen.domain import Allocation
+
+    return [Allocation(k, t, loc, p, int(round(values[col]))) for (p, t, loc, k), col in built.x.items()
+            if values[col] > 0.5]
+
+
+@SETTINGS
+@given(problem_rows(), st.data())
+def test_a_repaired_plan_keeps_every_rule_and_adds_nothing(rows, data):
+    plan = solve_problem(problem_from_rows(copy.deepcopy(rows)))
+    new = change(data, rows, plan)
+    variant = problem_from_rows(copy.deepcopy(new))
+    built = build(variant)
+    values = repaired_start(built, plan)
+    assert values is not None  # taking allocations away always ends at a plan that keeps every rule
+    assert violations(built.model, built.model.rows, values) == 0
+    before = {(a.pledge, a.task, a.location, a.period): a.units for a in plan.allocations}
+    for key, units in _units(built, values).items():
+        assert units <= before.get(key, 0)
+
+
+@settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(problem_rows(), st.data())
+def test_starting_from_the_repaired_baseline_changes_no_level(rows, data):
+    plan = solve_problem(problem_from_rows(copy.deepcopy(rows)))
+    new = change(data, rows, plan)
+    variant = problem_from_rows(copy.deepcopy(new))
+    fresh = solve_and_verify(variant, "highs")
+    started = solve_problem(variant, PlanOptions(), start=plan)
+    assert level_values(started) == level_values(fresh)
+
+
+def test_a_capacity_cut_takes_units_away_until_the_location_holds_them():
+    # tiny(): T1 at L1 needs 2 INF (100 personnel each) in periods 1..2; P-A (AAA) and P-B (BBB)
+    # one unit each: the plan has both on T1. With L1's capacity cut to 100 only one fits: the
+    # repaired plan keeps one unit per period (the later column goes), and keeps every rule.
+    rows = tiny()
+    plan = solve_problem(problem_from_rows(copy.deepcopy(rows)))
+    assert len(plan.allocations) == 4
+    rows["Locations"][0]["personnel_capacity"] = 100
+    built = build(problem_from_rows(rows))
+    values = repaired_start(built, plan)
+    assert values is not None
+    assert violations(built.model, built.model.rows, values) == 0
+    kept = _allocations(built, values)
+    assert sorted(a.units for a in kept) == [1] * len(built.blocks)
