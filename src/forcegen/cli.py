@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import sys
+import weakref
 from pathlib import Path
 
 import click
@@ -17,6 +18,8 @@ from . import __version__
 from .errors import ForcegenError, InputError, UsageError
 
 BUNDLED_BASELINE = "inputs/baseline.xlsx"
+#: exit status after Ctrl-C (128 + SIGINT, as shells report it)
+INTERRUPTED = 130
 
 
 def _bundled_baseline() -> Path:
@@ -62,9 +65,10 @@ def handle_errors(fn):
             if debug:
                 raise
             _fail(exc)
-        except KeyboardInterrupt:
-            click.secho("interrupted", fg="red", err=True)
-            sys.exit(1)
+        except KeyboardInterrupt:  # Ctrl-C: outputs are written whole or not at all, so nothing partial is left
+            Progress.stop_all()
+            click.secho("interrupted (Ctrl-C)", fg="red", err=True)
+            sys.exit(INTERRUPTED)
         except (click.ClickException, click.exceptions.Exit, SystemExit):
             raise
         except Exception as exc:  # a bug: still one line unless --debug
@@ -238,12 +242,21 @@ def plan_options(solver: str, time_limit, gap, threads, seed, formulation="defau
 class Progress:
     """Shows the pipeline's phases and each solved level on stderr."""
 
+    _instances: weakref.WeakSet = weakref.WeakSet()  # for stop_all
+
     def __init__(self, quiet: bool = False):
         from rich.console import Console
 
         self.console = Console(stderr=True, highlight=False)
         self.quiet = quiet
         self.status = None
+        Progress._instances.add(self)
+
+    @classmethod
+    def stop_all(cls) -> None:
+        """Stop every live status line (after Ctrl-C), so the terminal is left as it was."""
+        for progress in list(cls._instances):
+            progress._stop()
 
     def __call__(self, kind: str, data: dict) -> None:
         if self.quiet:

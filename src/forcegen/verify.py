@@ -144,17 +144,24 @@ def _fmt(x: float) -> str:
 # reading the plan workbook
 
 
-def _read_sheet(ws, wanted: tuple[str, ...], stop_at_blank: bool = False
+def _read_sheet(ws, wanted: tuple[str, ...], stop_at_blank: bool = False, file: str = ""
                 ) -> tuple[dict[str, int], list[tuple[int, dict[str, object]]]]:
     """Header positions of the wanted columns and the rows below (row number, values).
 
-    Blank rows are skipped, or end the table when ``stop_at_blank``.
+    Blank rows are skipped, or end the table when ``stop_at_blank``. A sheet that
+    openpyxl cannot parse is refused (InputError naming ``file`` and the sheet).
     """
+    from .workbook.damaged import sheet_rows
+
+    def refuse(exc: BaseException) -> InputError:
+        return InputError([Issue(file, ws.title, None, None,
+                                 f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})")])
+
     # size rows by their own cells, not by the sheet's <dimension> claim (which may say XFD1048576)
     reset = getattr(ws, "reset_dimensions", None)
     if reset is not None:
         reset()
-    rows = ws.iter_rows(values_only=True)
+    rows = sheet_rows(ws, refuse)
     header = next(rows, ()) or ()
     columns: dict[str, int] = {}
     for i, value in enumerate(header):
@@ -191,8 +198,11 @@ def _load(plan_path: str | Path) -> _PlanSheets:
 
     if not path.is_file():
         raise refuse("file not found" if not path.exists() else "not a file")
-    with open(path, "rb") as f:
-        head = f.read(4)
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError as exc:  # e.g. no permission to read it
+        raise refuse(f"cannot read the file: {exc.strerror or exc}") from None
     if not head.startswith(b"PK"):
         raise refuse("not an .xlsx workbook; a plan workbook is the .xlsx file that `forcegen plan` writes")
     try:
@@ -202,12 +212,13 @@ def _load(plan_path: str | Path) -> _PlanSheets:
     except (zipfile.BadZipFile, OSError) as exc:
         raise refuse(f"not an .xlsx workbook: damaged zip archive ({exc})") from None
 
+    from .workbook.damaged import unreadable
     from .workbook.read import check_archive  # the same refusal of hostile files (zip bombs) as the input reader
 
     try:
         issues = check_archive(path)
-    except Exception as exc:  # a refusal that failed to build its message is still a refusal
-        raise refuse(f"refused: not a safe, readable .xlsx workbook ({type(exc).__name__})") from None
+    except OSError as exc:  # the file went away or cannot be read meanwhile
+        raise refuse(f"cannot read the file: {exc.strerror or exc}") from None
     if issues:
         raise InputError(issues)
     import openpyxl
@@ -217,7 +228,7 @@ def _load(plan_path: str | Path) -> _PlanSheets:
         raise refuse("defusedxml is not installed; refusing to parse XML unsafely")
     try:
         wb = openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
-    except Exception as exc:  # any parse failure is a refusal, never a traceback
+    except unreadable() as exc:  # what a damaged file raises is a refusal, never a traceback (a bug still is one)
         raise refuse(f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})") from None
     try:
         by_lower = {title.strip().lower(): title for title in wb.sheetnames}
@@ -225,14 +236,15 @@ def _load(plan_path: str | Path) -> _PlanSheets:
         if missing:
             raise refuse(f"not a plan workbook: no {' and no '.join(missing)} sheet")
 
-        alloc_columns, alloc_rows = _read_sheet(wb[by_lower["allocations"]], ALLOCATION_COLUMNS)
+        alloc_columns, alloc_rows = _read_sheet(wb[by_lower["allocations"]], ALLOCATION_COLUMNS, file=name)
         absent = [c for c in ESSENTIAL_COLUMNS if c not in alloc_columns]
         if absent:
             raise InputError([Issue(name, "Allocations", 1, None,
                                     f"not a plan workbook: the header row has no {', '.join(absent)} column"
                                     f"{'s' if len(absent) > 1 else ''}")])
 
-        sum_columns, sum_rows = _read_sheet(wb[by_lower["summary"]], ("parameter", "value"), stop_at_blank=True)
+        sum_columns, sum_rows = _read_sheet(wb[by_lower["summary"]], ("parameter", "value"), stop_at_blank=True,
+                                            file=name)
         absent = [c for c in ("parameter", "value") if c not in sum_columns]
         if absent:
             raise InputError([Issue(name, "Summary", 1, None,
@@ -245,7 +257,7 @@ def _load(plan_path: str | Path) -> _PlanSheets:
 
         tasks = None
         if "tasks" in by_lower:
-            task_columns, task_rows = _read_sheet(wb[by_lower["tasks"]], ("task", "lead"))
+            task_columns, task_rows = _read_sheet(wb[by_lower["tasks"]], ("task", "lead"), file=name)
             if "task" in task_columns and "lead" in task_columns:
                 tasks = {}
                 for row_no, values in task_rows:

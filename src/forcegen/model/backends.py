@@ -432,6 +432,7 @@ class _CbcSession(Session):
             for i in range(model.num_vars)
         ]
         self._nrows = 0
+        self._prepare_s = 0.0  # seconds the last solve took to write the model files for CBC
         for r in model.rows:
             self.add_row(r)
 
@@ -452,23 +453,32 @@ class _CbcSession(Session):
         pulp = self.pulp
         self.prob.setObjective(pulp.LpAffineExpression([(self.vars[c], v) for c, v in zip(objective.cols,
                                                                                            objective.coefs)]))
+        t0 = time.perf_counter()
+        if options.time_limit is not None and options.time_limit < self._prepare_s + CBC_LEAST_RUN:
+            # writing the model files would use up the time before CBC could do anything
+            return Result("no_solution", None, None, None, 0.0,
+                          f"{options.time_limit:.2f} s left: too little to write the model ({self._prepare_s:.2f} s) "
+                          "and run CBC")
         if start is not None:
             for var, val in zip(self.vars, start):
                 var.setInitialValue(val)
         solver = _cbc_command()(
+            started=t0,
             timeLimit=options.time_limit,
             gapRel=options.gap,
             threads=options.threads,
             warmStart=start is not None,
             options=[f"randomCbcSeed {options.seed + 1}", "randomSeed 1"],
         )
-        t0 = time.perf_counter()
         try:
             self.prob.solve(solver)
         except _CbcStopped as stopped:
             return Result("no_solution", None, None, None, time.perf_counter() - t0, str(stopped))
         except pulp.PulpSolverError as exc:
             raise SolverError(f"solver cbc failed: {exc}") from None
+        finally:
+            if solver.prepared is not None:
+                self._prepare_s = solver.prepared - t0
         seconds = time.perf_counter() - t0
         # PuLP says "Optimal" after a time-limited stop; only sol_status tells (SOLVERS.md)
         sol = self.prob.sol_status
@@ -496,7 +506,9 @@ class _CbcStopped(Exception):
 
 #: CBC does not always honour its own time limit (SOLVERS.md): the process it runs is
 #: killed once the limit plus this grace (seconds, and a share of the limit) has passed
-CBC_GRACE = (1.0, 0.05)
+CBC_GRACE = (0.5, 0.05)
+#: and is not started with less than this left (seconds) once its model files are written
+CBC_LEAST_RUN = 0.1
 
 _CBC_COMMAND = None
 
@@ -524,8 +536,16 @@ def _cbc_command():
     class CbcCommand(pulp.COIN_CMD):
         name = "forcegen CBC"
 
-        def __init__(self, **kwargs):
+        def __init__(self, started: float | None = None, **kwargs):
             super().__init__(path=pulp.PULP_CBC_CMD.pulp_cbc_path, msg=False, **kwargs)
+            self.started = time.perf_counter() if started is None else started  # the time limit counts from here
+            self.prepared = None  # when the model files were written
+
+        def _left(self) -> float | None:
+            """Seconds left of the time limit (writing the model files takes from it too)."""
+            if self.timeLimit is None:
+                return None
+            return self.timeLimit - (time.perf_counter() - self.started)
 
         def solve_CBC(self, lp, use_mps=True):
             if not self.executable(self.path):
@@ -545,14 +565,18 @@ def _cbc_command():
                 self.writesol(mst, lp, vs, variable_names, constraint_names)
                 args += ["-mips", mst]
             if self.timeLimit is not None:
-                args += ["-sec", str(self.timeLimit)]
+                args += ["-sec", f"{max(0.05, self._left()):.3f}"]
             for option in self.options + self.getOptions():
                 args += ("-" + option).split()
             args += ["-solve" if self.mip else "-initialSolve", "-printingOptions", "all", "-solution", sol]
+            self.prepared = time.perf_counter()
+            if self.timeLimit is not None and self._left() < CBC_LEAST_RUN:
+                raise _CbcStopped(f"no time left to run CBC after writing its model files "
+                                  f"({self.prepared - self.started:.2f} s)")
             seconds, code = self._run(args, log)
             if code < 0:
                 name = _signal_name(-code)
-                if self.timeLimit is not None and seconds >= self.timeLimit:
+                if self.timeLimit is not None and self._left() <= 0:
                     raise _CbcStopped(f"CBC ended by {name} after its time limit ({seconds:.1f} s)")
                 raise SolverError(f"solver cbc failed: the CBC process ended by {name} after {seconds:.1f} s")
             if code != 0:
@@ -572,7 +596,7 @@ def _cbc_command():
             """Run CBC; (seconds, return code). Kill it (and only it) at the deadline or on any exception."""
             limit = None
             if self.timeLimit is not None:
-                limit = self.timeLimit + CBC_GRACE[0] + CBC_GRACE[1] * self.timeLimit
+                limit = max(0.0, self._left()) + CBC_GRACE[0] + CBC_GRACE[1] * self.timeLimit
             t0 = time.perf_counter()
             with open(log, "w") as out, open(os.devnull, "rb") as devnull:
                 try:

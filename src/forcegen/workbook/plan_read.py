@@ -23,6 +23,7 @@ import pandas as pd
 
 from ..errors import InputError, Issue
 from ..report import COLUMNS, NOTES_COLUMNS, SOLVE_LOG_COLUMNS, SPEC_COLUMNS, Report
+from .damaged import sheet_rows, unreadable
 from .read import check_archive
 
 #: sheets a plan workbook must have for a comparison, and those read when present
@@ -52,7 +53,7 @@ def is_plan_workbook(path) -> bool:
         if not path.is_file() or check_archive(path):
             return False
         wb = _open(path)
-    except Exception:  # any refusal or parse failure: not a plan workbook we can read
+    except unreadable():  # a file that cannot be read or parsed: not a plan workbook we can read
         return False
     try:
         names = {n.strip().lower() for n in wb.sheetnames}
@@ -65,12 +66,15 @@ def read_plan_report(path) -> Report:
     """Rebuild the ``Report`` of a plan workbook written by ``write_plan`` (InputError if it is not one)."""
     name = str(path)
     path = Path(path)
-    issues = check_archive(path)
+    try:
+        issues = check_archive(path)
+    except OSError as exc:  # e.g. no permission to read it
+        raise InputError([Issue(name, None, None, None, f"cannot read the file: {exc.strerror or exc}")]) from None
     if issues:
         raise InputError(issues)
     try:
         wb = _open(path)
-    except Exception as exc:  # any parse failure is a refusal, never a traceback
+    except unreadable() as exc:  # what a damaged file raises is a refusal, never a traceback (a bug still is one)
         raise InputError([Issue(name, None, None, None,
                                 f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})")]) from None
     try:
@@ -83,23 +87,17 @@ def read_plan_report(path) -> Report:
             raise InputError([Issue(name, None, None, None,
                                     f"not a plan workbook: no {' and no '.join(missing)} "
                                     f"sheet{'s' if len(missing) > 1 else ''}")])
-        try:
-            frames: dict[str, pd.DataFrame] = {}
-            summary_rows = log = notes = None
-            for sheet in REQUIRED_SHEETS + OPTIONAL_SHEETS:
-                if sheet.lower() not in by_lower:
-                    frames[sheet] = pd.DataFrame(columns=list(COLUMNS[sheet]))
-                    continue
-                ws = wb[by_lower[sheet.lower()]]
-                if sheet == "Summary":
-                    summary_rows, log, notes = _read_summary(name, ws)
-                else:
-                    frames[sheet] = _read_table(name, sheet, ws)
-        except InputError:
-            raise
-        except Exception as exc:  # a damaged sheet is a refusal, never a traceback
-            raise InputError([Issue(name, None, None, None,
-                                    f"not a readable plan workbook ({type(exc).__name__}: {exc})")]) from None
+        frames: dict[str, pd.DataFrame] = {}
+        summary_rows = log = notes = None
+        for sheet in REQUIRED_SHEETS + OPTIONAL_SHEETS:  # a damaged sheet is refused in _rows
+            if sheet.lower() not in by_lower:
+                frames[sheet] = pd.DataFrame(columns=list(COLUMNS[sheet]))
+                continue
+            ws = wb[by_lower[sheet.lower()]]
+            if sheet == "Summary":
+                summary_rows, log, notes = _read_summary(name, ws)
+            else:
+                frames[sheet] = _read_table(name, sheet, ws)
     finally:
         wb.close()
 
@@ -146,10 +144,16 @@ def _whole(v):
 
 
 def _rows(file: str, ws):
+    """(row number, values) of a sheet; a sheet openpyxl cannot parse is refused (InputError)."""
     reset = getattr(ws, "reset_dimensions", None)  # size rows by their cells, not the <dimension> claim
     if reset is not None:
         reset()
-    for i, values in enumerate(ws.iter_rows(values_only=True), start=1):
+
+    def refuse(exc: BaseException) -> InputError:
+        return InputError([Issue(file, ws.title, None, None,
+                                 f"not a readable plan workbook ({type(exc).__name__}: {exc})")])
+
+    for i, values in enumerate(sheet_rows(ws, refuse), start=1):
         if i > MAX_ROWS + 1:
             raise InputError([Issue(file, ws.title, None, None,
                                     f"refused: more than {MAX_ROWS:,} rows")])

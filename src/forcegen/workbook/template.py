@@ -40,7 +40,6 @@ WORKBOOK_OPTIONS = {
     "strings_to_formulas": False,
     "strings_to_urls": False,
     "strings_to_numbers": False,
-    "in_memory": True,  # no temporary files of XlsxWriter's own to leave behind
 }
 
 Rows = Mapping[str, Sequence[Mapping[str, object]]]
@@ -100,27 +99,12 @@ def write_input_workbook(
         table_last[sheet.name] = data_rows  # header at row 0, data at 1..data_rows
         valid_last[sheet.name] = max(VALIDATION_LAST_ROW - 1, data_rows + VALIDATION_MARGIN)
 
-    import xlsxwriter  # deferred: keeps `forcegen --help` fast
-    from xlsxwriter.exceptions import XlsxWriterException
+    from .atomic import xlsx_atomically
 
     if path.exists() and path.is_dir():
         raise ForcegenError(f"cannot write {path}: it is a folder")
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    wb = None
-    try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        wb = xlsxwriter.Workbook(str(tmp), dict(WORKBOOK_OPTIONS))
-        _Writer(wb, records, table_last, valid_last).write(notes, created)
-        wb.close()
-        os.replace(tmp, path)
-    except BaseException as exc:  # Ctrl-C included: never a partial file
-        if wb is not None:
-            wb.fileclosed = True  # nothing to write out after a failure
-        _unlink(tmp)
-        if isinstance(exc, (OSError, XlsxWriterException)):
-            raise ForcegenError(f"cannot write {path}: {_reason(exc)}") from None
-        raise
-    return path
+    return xlsx_atomically(path, lambda wb: _Writer(wb, records, table_last, valid_last).write(notes, created),
+                           WORKBOOK_OPTIONS)
 
 
 # --------------------------------------------------------------------------- rows
@@ -447,18 +431,3 @@ def _check(status: int, what: str) -> None:
     if status != 0:  # XlsxWriter warns and returns a negative status instead of raising
         raise ValueError(f"XlsxWriter refused the {what} (status {status})")
 
-
-def _reason(exc: BaseException) -> str:
-    inner = exc.__context__ if not isinstance(exc, OSError) and isinstance(exc.__context__, OSError) else exc
-    if isinstance(inner, FileExistsError) and inner.filename:  # a file where a folder should be
-        return f"{inner.filename} is a file, not a folder"
-    if isinstance(inner, OSError) and inner.strerror:
-        return inner.strerror
-    return str(exc) or type(exc).__name__
-
-
-def _unlink(p: Path) -> None:
-    try:
-        p.unlink()
-    except OSError:
-        pass

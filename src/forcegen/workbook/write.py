@@ -1,8 +1,9 @@
 """Report -> formatted plan workbook (SPEC section 4), written atomically.
 
-The workbook is written with XlsxWriter to a temporary file in the target's
-folder and renamed onto the target only when complete (``os.replace``), so a
-failed write leaves no partial file and an existing output untouched. Every
+The workbook is built in memory with XlsxWriter, written to a temporary file in
+the target's folder and renamed onto the target only when complete
+(``os.replace``, see ``atomic.py``), so a failed write leaves no partial file and
+an existing output untouched. Every
 text cell is written as text (``strings_to_formulas`` and ``strings_to_urls``
 off, and ``write_string``): a task called ``=HYPERLINK(...)`` in the input stays
 a plain string.
@@ -20,25 +21,23 @@ from __future__ import annotations
 
 import math
 import os
-import tempfile
 from pathlib import Path
 
 import pandas as pd
 import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
-from ..errors import ForcegenError, UsageError
+from ..errors import UsageError
 from ..report import COLUMNS, HOST_COUNTRY, NOTES_COLUMNS, SOLVE_LOG_COLUMNS, Report
 from . import formats as fmt
+from .atomic import xlsx_atomically
 
 # HOST_COUNTRY (defined once, in report.py): the personnel chart splits each
 # nation's personnel into "in UKR" and "outside UKR".
 
 SHEET_ORDER = ("Summary", "Allocations", "Coverage", "Shortfalls", "Tasks", "Nations", "Caveats", "Charts")
 
-# in_memory: XlsxWriter assembles the parts in memory, so no temporary file but ours can be left behind
-WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
-                    "in_memory": True}
+WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
 # number formats per column name
 _COST, _INT, _PCT100, _FRACTION_PCT = fmt.COST, fmt.INT, fmt.PCT100, fmt.FRACTION_PCT
@@ -66,61 +65,23 @@ def write_plan(report: Report, path, *, input_path=None) -> Path:
 def write_atomically(path, fill, *, input_paths=(), what: str = "plan") -> Path:
     """Create an XlsxWriter workbook, let ``fill(wb)`` write it, and put it at ``path`` whole or not at all.
 
-    The workbook is written to a temporary file in the target's folder and
-    renamed onto ``path`` (``os.replace``) only when complete; on any failure,
-    Ctrl-C included, the temporary file is removed and an existing ``path`` is
-    left untouched. Raises ``UsageError`` when ``path`` is (or resolves to) one of
-    ``input_paths`` or a folder, and ``ForcegenError`` ("cannot write PATH: the
-    system's reason") when the file cannot be written: a folder without write
-    permission, a full disk. The parent folder is created when missing.
-    ``what`` names the output in messages ("plan", "comparison").
+    The workbook is built in memory, written to a temporary file in the target's
+    folder and renamed onto ``path`` (``os.replace``) only when complete; on any
+    failure, Ctrl-C included, no temporary file is left and an existing ``path``
+    is left untouched (``atomic.xlsx_atomically``). Raises ``UsageError`` when
+    ``path`` is (or resolves to) one of ``input_paths`` or a folder, and
+    ``ForcegenError`` ("cannot write PATH: the system's reason") when the file
+    cannot be written: a folder without write permission, a full disk. The parent
+    folder is created when missing. ``what`` names the output in messages
+    ("plan", "comparison").
     """
-    from xlsxwriter.exceptions import XlsxWriterException
-
     target = Path(path)
     for input_path in input_paths:
         if input_path is not None and same_file(target, Path(input_path)):
             raise UsageError(f"refusing to write the {what} over the input workbook {input_path}")
     if target.is_dir():
         raise UsageError(f"output path {target} is a folder; give a file name such as {what}.xlsx")
-    tmp = None
-    wb = None
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-        tmp = Path(tmp_name)
-        os.close(fd)
-        wb = xlsxwriter.Workbook(str(tmp), WORKBOOK_OPTIONS)
-        fill(wb)
-        wb.close()
-        _default_permissions(tmp)
-        os.replace(tmp, target)
-    except BaseException as exc:
-        if wb is not None:
-            wb.fileclosed = True  # nothing to flush; keeps XlsxWriter's destructor quiet
-        if tmp is not None:
-            _remove(tmp)
-        if isinstance(exc, (OSError, XlsxWriterException)):
-            raise ForcegenError(f"cannot write {target}: {os_reason(exc)}") from exc
-        raise
-    return target
-
-
-def os_reason(exc: BaseException) -> str:
-    """The system's reason for a failed write, in words: "Permission denied", "No space left on device"."""
-    inner = exc if isinstance(exc, OSError) else exc.__context__
-    if isinstance(inner, FileExistsError) and inner.filename:  # a file where a folder should be
-        return f"{inner.filename} is a file, not a folder"
-    if isinstance(inner, OSError) and inner.strerror:
-        return inner.strerror
-    return str(exc) or type(exc).__name__
-
-
-def _remove(p: Path) -> None:
-    try:
-        p.unlink()
-    except OSError:  # already gone, or cannot be: the original error is the one to report
-        pass
+    return xlsx_atomically(target, fill, WORKBOOK_OPTIONS)
 
 
 def write_json_summary(report: Report) -> dict:
@@ -183,16 +144,6 @@ def _where(p: Path) -> str:
     except (OSError, RuntimeError):  # RuntimeError: a symlink loop (Python < 3.13)
         p = Path(os.path.abspath(p))
     return os.path.normcase(str(p))
-
-
-def _default_permissions(p: Path) -> None:
-    """mkstemp makes 0600 files; give the output the usual umask-based mode."""
-    umask = os.umask(0)
-    os.umask(umask)
-    try:
-        os.chmod(p, 0o666 & ~umask)
-    except OSError:  # pragma: no cover - e.g. filesystems without modes
-        pass
 
 
 def json_value(v):
