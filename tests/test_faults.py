@@ -52,6 +52,12 @@ LINUX = sys.platform.startswith("linux")
 FORCEGEN = [sys.executable, "-c", "from forcegen.cli import main; main()"]
 
 
+@pytest.fixture(autouse=True)
+def in_tmp_path(tmp_path, monkeypatch):
+    """Each test in its own folder: the solved-plan cache (outputs/.cache) starts empty and stays there."""
+    monkeypatch.chdir(tmp_path)
+
+
 @pytest.fixture
 def tiny_input(tmp_path):
     return write_workbook(tiny(), tmp_path / "tiny.xlsx")
@@ -125,7 +131,7 @@ def test_ctrl_c_during_a_solve_exits_130_with_one_line_and_leaves_no_file(hard_i
     # 12 s shared by the levels: the first gets 3 s, the second ~2.5 s; Ctrl-C comes as the second starts
     proc = subprocess.Popen([*FORCEGEN, "plan", str(hard_input), "--solver", solver, "--time-limit", "12",
                              "-o", str(out_dir / "plan.xlsx")],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tmp_path)
     seen = []
     for line in proc.stderr:
         seen.append(line)
@@ -159,6 +165,30 @@ def test_ctrl_c_while_writing_the_plan_leaves_no_file(tiny_input, tmp_path, monk
     assert result.stderr.splitlines()[-1] == "interrupted (Ctrl-C)"
     assert "Traceback" not in result.output
     assert leftovers(out_dir) == []
+
+
+def test_ctrl_c_during_a_sweep_writes_what_finished_marked_partial_and_exits_130(tmp_path, monkeypatch):
+    from forcegen.cli import SweepProgress
+
+    rows = tiny()
+    rows["Nations"].append({"nation": "CCC", "name": "Charlie", "european": "yes", "fair_share": 0.2})
+    rows["Pledges"].append({"pledge": "P-C", "nation": "CCC", "capability": "INF", "units": 1, "cost_per_unit": 30})
+    src = write_workbook(rows, tmp_path / "three.xlsx")
+    shown = SweepProgress.__call__
+
+    def ctrl_c_after_the_first_variant(self, kind, data):
+        shown(self, kind, data)
+        if kind == "variant_done":
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(SweepProgress, "__call__", ctrl_c_after_the_first_variant)
+    out = tmp_path / "sweep.xlsx"
+    result = CliRunner().invoke(cli, ["sweep", str(src), "--kind", "leave-one-out", "-o", str(out), "--workers", "1",
+                                      "--no-cache"])
+    assert result.exit_code == 130, result.output
+    assert result.stderr.splitlines()[-1].startswith(f"interrupted: {out} holds the 1 of 3 variants")
+    assert zipfile.is_zipfile(out)
+    assert leftovers(tmp_path) == ["sweep.xlsx", "three.xlsx"]
 
 
 class FailingZip(zipfile.ZipFile):
@@ -253,8 +283,9 @@ def test_a_file_size_limit_on_a_real_process_is_one_clear_error(tiny_input, tmp_
         resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
 
     out = tmp_path / "out" / "plan.xlsx"
-    proc = subprocess.run([*FORCEGEN, "plan", str(tiny_input), "-o", str(out)], capture_output=True, text=True,
-                          preexec_fn=limit_files, timeout=120, env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+    proc = subprocess.run([*FORCEGEN, "plan", str(tiny_input), "-o", str(out), "--no-cache"], capture_output=True,
+                          text=True, preexec_fn=limit_files, timeout=120, cwd=tmp_path,
+                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
     assert proc.returncode == 1, proc.stderr
     assert error_lines(proc.stderr) == [f"error: cannot write {out}: File too large"]
     assert leftovers(out.parent) == []
@@ -372,13 +403,14 @@ def test_the_cbc_watchdog_ends_only_the_process_it_started(tmp_path, monkeypatch
     sleep = tmp_path / "fake-cbc"
     sleep.symlink_to("/bin/sleep")
     bystander = subprocess.Popen([str(sleep), "60"])
+    before = set(children(os.getpid()))  # the bystander, and whatever earlier tests left (a resource tracker)
     try:
         model, objective = tiny_model()
         result = get_backend("cbc").open(model).solve(objective, SolveOptions(time_limit=0.5))
         time.sleep(0.2)
         assert bystander.poll() is None, "the watchdog killed a process it did not start"
         assert result.status == "no_solution" and "watchdog" in result.message
-        assert not [pid for pid in children(os.getpid()) if pid != bystander.pid and running(pid)]
+        assert not [pid for pid in set(children(os.getpid())) - before if running(pid)], "the fake CBC still runs"
     finally:
         bystander.kill()
         bystander.wait()

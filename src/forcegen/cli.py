@@ -1,8 +1,8 @@
 """The ``forcegen`` command line: thin click commands over library functions.
 
 Exit status: 0 success (shortfalls included), 2 invalid input or usage,
-1 anything else. Errors go to stderr one line each, never as a traceback
-(``--debug`` shows one).
+1 anything else, 130 after Ctrl-C. Errors go to stderr one line each, never as
+a traceback (``--debug`` shows one).
 """
 
 from __future__ import annotations
@@ -562,7 +562,7 @@ def sweep(input: Path, kind, samples, sample_seed, sets, out, workers, scheduler
     """Solve many variants of INPUT in parallel and rank them; write the sweep workbook.
 
     Every variant is an independent solve (each under --time-limit). Ctrl-C stops
-    the sweep and writes what has finished, marked partial (exit status 1).
+    the sweep and writes what has finished, marked partial (exit status 130).
     """
     import json
 
@@ -598,7 +598,7 @@ def sweep(input: Path, kind, samples, sample_seed, sets, out, workers, scheduler
     if result.partial:
         click.secho(f"interrupted: {out} holds the {result.done} of {result.total} variants that finished",
                     fg="yellow", err=True)
-        sys.exit(1)
+        sys.exit(INTERRUPTED)
 
 
 def main() -> None:  # pragma: no cover
