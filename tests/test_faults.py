@@ -523,6 +523,26 @@ def test_highs_threads_are_set_per_solve():
     assert [p.info.options["threads"] for p in plans] == [1, 2, 1]
 
 
+@pytest.mark.skipif(not LINUX, reason="counts threads in /proc")
+def test_highs_runs_with_the_threads_of_each_solve(monkeypatch):
+    """Threads of this process while HiGHS solves (sampled in its progress callback): one more per thread asked."""
+    from forcegen.cli import _bundled_baseline
+    from forcegen.workbook.read import read_problem
+
+    monkeypatch.setattr("forcegen.model.backends.PROGRESS_EVERY", 0.0)
+    built = build(read_problem(_bundled_baseline()))
+    session = get_backend("highs").open(built.model)
+    counts = {}
+    for threads in (1, 2, 1, 3):
+        seen = []
+        options = SolveOptions(time_limit=0.5, threads=threads,
+                               progress=lambda incumbent, bound: seen.append(len(os.listdir("/proc/self/task"))))
+        session.solve(built.objectives[0], options)
+        assert seen, f"no progress from a solve with {threads} threads"
+        counts.setdefault(threads, set()).add(max(seen))
+    assert counts[2] == {min(counts[1]) + 1} and counts[3] == {min(counts[1]) + 2}, counts
+
+
 # --------------------------------------------------------------------------- no broad except in the plan readers
 
 
