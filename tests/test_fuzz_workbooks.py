@@ -36,7 +36,7 @@ from pathlib import Path
 import pytest
 import xlsxwriter
 from click.testing import CliRunner
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
 from forcegen.cli import cli
@@ -238,10 +238,13 @@ def mutations(draw):
 # --- writing --------------------------------------------------------------------------------------
 
 
-def write_fuzzed(path: Path, changes: dict) -> Path:
-    """The base workbook with ``changes`` applied, written with XlsxWriter exactly as drawn."""
+def write_fuzzed(path: Path, changes: dict, inline: bool = False) -> Path:
+    """The base workbook with ``changes`` applied, written with XlsxWriter exactly as drawn.
+
+    ``inline``: text as inline strings in the cells (XlsxWriter's constant-memory mode), not shared.
+    """
     wb = xlsxwriter.Workbook(str(path), {"strings_to_numbers": False, "strings_to_formulas": False,
-                                         "strings_to_urls": False})
+                                         "strings_to_urls": False, "constant_memory": inline})
     date_fmt = wb.add_format({"num_format": "yyyy-mm-dd hh:mm"})
     for sheet in SHEET_NAMES:
         ws = wb.add_worksheet(sheet)
@@ -296,12 +299,12 @@ def issue_lines(stderr: str, path: Path) -> list[str]:
     return [ln for ln in stderr.splitlines() if ln.startswith(prefix)]
 
 
-def check(changes: dict) -> tuple[str, set]:
+def check(changes: dict, inline: bool = False) -> tuple[str, set]:
     """Run validate, plan (and verify) on the fuzzed workbook: 'valid' or 'invalid', and the cells named."""
     runner = CliRunner()
     with tempfile.TemporaryDirectory() as tmp:
         tmp = Path(tmp)
-        path = write_fuzzed(tmp / "in.xlsx", changes)
+        path = write_fuzzed(tmp / "in.xlsx", changes, inline)
         before = sha256(path)
         out_dir = tmp / "out"
         out_dir.mkdir()
@@ -348,16 +351,16 @@ def _settings(n: int):
 
 
 @_settings(DEFAULT_EXAMPLES)
-@given(mutations())
-def test_fuzzed_workbooks(changes):
-    check(changes)
+@given(mutations(), st.booleans())
+def test_fuzzed_workbooks(changes, inline):
+    event(f"workbook {check(changes, inline)[0]}")
 
 
 @pytest.mark.fuzz_long
 @_settings(LONG_EXAMPLES)
-@given(mutations())
-def test_fuzzed_workbooks_long(changes):
-    check(changes)
+@given(mutations(), st.booleans())
+def test_fuzzed_workbooks_long(changes, inline):
+    event(f"workbook {check(changes, inline)[0]}")
 
 
 def test_the_base_workbook_is_valid_and_plans():
