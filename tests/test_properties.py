@@ -243,6 +243,17 @@ def test_engineered_and_naive_formulations_agree(rows):
     same_levels(level_values(engineered), level_values(naive))
 
 
+@_settings(20)
+@given(problem_rows())
+def test_the_lead_dive_changes_no_level(rows):
+    """The lead dive only finds a start for each level: with it and without it, the same seven values."""
+    problem = problem_from_rows(copy.deepcopy(rows))
+    dived = solve_problem(problem, PlanOptions(solver="highs", lead_dive=True))
+    plain = solve_problem(problem, PlanOptions(solver="highs", lead_dive=False))
+    _verified(problem, dived)
+    same_levels(level_values(dived), level_values(plain))
+
+
 # --------------------------------------------------------------------------
 # 6. differential: the back ends agree
 # --------------------------------------------------------------------------

@@ -62,6 +62,11 @@ class Result:
 
 
 class Session:
+    """A model open in one solver. ``can`` says what more than solve and add_row it offers:
+    "bounds" (set_col_bounds, set_row_bounds) and "relaxation" (the LP relaxation's values)."""
+
+    can: frozenset[str] = frozenset()
+
     def solve(self, objective: Objective, options: SolveOptions, start: list[float] | None = None) -> Result:
         raise NotImplementedError
 
@@ -242,6 +247,8 @@ class HighsBackend(Backend):
 
 
 class _HighsSession(Session):
+    can = frozenset({"bounds", "relaxation"})
+
     def __init__(self, model: LinearModel):
         import highspy
         import numpy as np
@@ -269,17 +276,22 @@ class _HighsSession(Session):
         hi = self.inf if row.hi == INF else row.hi
         self.h.addRow(lo, hi, len(row.cols), np.array(row.cols, dtype=np.int32), np.array(row.coefs, dtype=float))
 
-    def solve(self, objective: Objective, options: SolveOptions, start: list[float] | None = None) -> Result:
+    def _set_objective(self, objective: Objective) -> None:
         import highspy
 
         np = self.np
-        h = self.h
         n = self.model.num_vars
         cost = np.zeros(n)
         for c, v in zip(objective.cols, objective.coefs):
             cost[c] += v
-        h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
-        h.changeObjectiveSense(highspy.ObjSense.kMinimize)
+        self.h.changeColsCost(n, np.arange(n, dtype=np.int32), cost)
+        self.h.changeObjectiveSense(highspy.ObjSense.kMinimize)
+
+    def solve(self, objective: Objective, options: SolveOptions, start: list[float] | None = None) -> Result:
+        import highspy
+
+        h = self.h
+        self._set_objective(objective)
         h.setOptionValue("time_limit", float(options.time_limit) if options.time_limit else self.inf)
         h.setOptionValue("mip_rel_gap", float(options.gap))
         h.setOptionValue("mip_abs_gap", float(options.abs_gap))
@@ -383,6 +395,24 @@ class _HighsSession(Session):
         values = self.h.getSolution().col_value
         mine = objective.value(values)
         return abs(mine - info.objective_function_value) <= 1e-6 * max(1.0, abs(mine))
+
+    def relaxation(self, objective: Objective, options: SolveOptions) -> list[float] | None:
+        """The values of an optimal plan of the LP relaxation (integrality dropped), or None."""
+        import highspy
+
+        h = self.h
+        self._set_objective(objective)
+        h.setOptionValue("solve_relaxation", True)
+        h.setOptionValue("time_limit", float(options.time_limit) if options.time_limit else self.inf)
+        h.setOptionValue("objective_target", -self.inf)
+        h.setOptionValue("objective_bound", self.inf)
+        try:
+            self._run(None)
+        finally:
+            h.setOptionValue("solve_relaxation", False)
+        if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+            return None
+        return list(h.getSolution().col_value)
 
     def set_col_bounds(self, cols: list[int], lo: list[float], hi: list[float]) -> None:
         np = self.np
