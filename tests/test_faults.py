@@ -137,6 +137,7 @@ def test_ctrl_c_during_a_solve_exits_130_with_one_line_and_leaves_no_file(hard_i
         seen.append(line)
         if "solve level 1 of" in line:
             break
+    time.sleep(1.0)  # into the second level's solve (it has ~2.5 s), past the Python between two solves
     assert proc.poll() is None, "".join(seen)
     solver_processes = children(proc.pid)  # CBC runs as a child process
     proc.send_signal(signal.SIGINT)

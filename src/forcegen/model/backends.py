@@ -184,21 +184,26 @@ def _on_helper_thread(work, stop):
     solver's C++ code; so the solver runs on a helper thread while this thread waits.
     On Ctrl-C ``stop()`` asks the solver to stop, this thread waits for it to return
     (a second Ctrl-C stops waiting) and the KeyboardInterrupt is raised again.
+
+    The wait is on an Event the helper sets when it ends, not on ``Thread.join``: in
+    Python 3.11 a join interrupted by Ctrl-C can mark a running thread as stopped.
     """
     box: dict = {}
+    done = threading.Event()
 
     def target() -> None:
         try:
             box["value"] = work()
         except BaseException as exc:  # handed to the waiting thread
             box["error"] = exc
+        finally:
+            done.set()
 
-    thread = threading.Thread(target=target, name="forcegen-solve", daemon=True)
-    thread.start()
+    threading.Thread(target=target, name="forcegen-solve", daemon=True).start()
     interrupted = False
-    while thread.is_alive():
+    while not done.is_set():
         try:
-            thread.join(0.2)
+            done.wait(0.2)
         except KeyboardInterrupt:
             if interrupted:
                 raise
