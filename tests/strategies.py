@@ -178,3 +178,36 @@ def problem_rows(draw) -> dict[str, list[dict]]:
 def problems():
     """A small valid ``Problem`` (built from ``problem_rows()``)."""
     return problem_rows().map(lambda rows: problem_from_rows(copy.deepcopy(rows)))
+
+
+def whatif_change(data, rows: dict, plan) -> dict:
+    """rows with one change a what-if makes, aimed at what the plan uses where it can: a nation's
+    pledges dropped, a pledge's units cut, a location's capacity cut, a task's max_nation_share
+    lowered or its min_nations raised."""
+    new = copy.deepcopy(rows)
+    pledge_nation = {p["pledge"]: p["nation"] for p in new["Pledges"]}
+    used = plan.allocations
+    how = data.draw(st.sampled_from(("drop", "units", "capacity", "share", "min_nations")))
+    if how == "drop":
+        nations = sorted({pledge_nation[a.pledge] for a in used}) or [n["nation"] for n in new["Nations"]]
+        nation = data.draw(st.sampled_from(nations))
+        new["Pledges"] = [p for p in new["Pledges"] if p["nation"] != nation]
+    elif how == "units" and new["Pledges"]:
+        ids = sorted({a.pledge for a in used}) or [p["pledge"] for p in new["Pledges"]]
+        pid = data.draw(st.sampled_from(ids))
+        p = next(p for p in new["Pledges"] if p["pledge"] == pid)
+        p["units"] = data.draw(st.integers(0, max(0, p["units"] - 1)))
+    elif how == "capacity":
+        ids = sorted({a.location for a in used}) or [loc["location"] for loc in new["Locations"]]
+        lid = data.draw(st.sampled_from(ids))
+        loc = next(loc for loc in new["Locations"] if loc["location"] == lid)
+        loc["personnel_capacity"] = data.draw(st.integers(0, 300))
+    else:
+        ids = sorted({a.task for a in used}) or [t["task"] for t in new["Tasks"]]
+        tid = data.draw(st.sampled_from(ids))
+        t = next(t for t in new["Tasks"] if t["task"] == tid)
+        if how == "share":
+            t["max_nation_share"] = data.draw(st.sampled_from((0.34, 0.5, 0.142857)))
+        else:
+            t["min_nations"] = data.draw(st.integers(1, 4))
+    return new

@@ -13,7 +13,7 @@ from builders import problem_from_rows, tiny
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from solving import level_values, solve_and_verify
-from strategies import problem_rows
+from strategies import problem_rows, whatif_change
 
 from forcegen.model.build import build
 from forcegen.model.linear import violations
@@ -25,39 +25,6 @@ SETTINGS = settings(max_examples=25, deadline=None, derandomize=True, suppress_h
 
 def _units(built, values) -> dict[tuple, float]:
     return {key: values[col] for key, col in built.x.items() if values[col] > 0}
-
-
-def change(data, rows: dict, plan) -> dict:
-    """rows with one change a what-if makes, aimed at what the plan uses where it can: a nation's
-    pledges dropped, a pledge's units cut, a location's capacity cut, a task's max_nation_share
-    lowered or its min_nations raised."""
-    new = copy.deepcopy(rows)
-    pledge_nation = {p["pledge"]: p["nation"] for p in new["Pledges"]}
-    used = plan.allocations
-    how = data.draw(st.sampled_from(("drop", "units", "capacity", "share", "min_nations")))
-    if how == "drop":
-        nations = sorted({pledge_nation[a.pledge] for a in used}) or [n["nation"] for n in new["Nations"]]
-        nation = data.draw(st.sampled_from(nations))
-        new["Pledges"] = [p for p in new["Pledges"] if p["nation"] != nation]
-    elif how == "units" and new["Pledges"]:
-        ids = sorted({a.pledge for a in used}) or [p["pledge"] for p in new["Pledges"]]
-        pid = data.draw(st.sampled_from(ids))
-        p = next(p for p in new["Pledges"] if p["pledge"] == pid)
-        p["units"] = data.draw(st.integers(0, max(0, p["units"] - 1)))
-    elif how == "capacity":
-        ids = sorted({a.location for a in used}) or [loc["location"] for loc in new["Locations"]]
-        lid = data.draw(st.sampled_from(ids))
-        loc = next(loc for loc in new["Locations"] if loc["location"] == lid)
-        loc["personnel_capacity"] = data.draw(st.integers(0, 300))
-    else:
-        ids = sorted({a.task for a in used}) or [t["task"] for t in new["Tasks"]]
-        tid = data.draw(st.sampled_from(ids))
-        t = next(t for t in new["Tasks"] if t["task"] == tid)
-        if how == "share":
-            t["max_nation_share"] = data.draw(st.sampled_from((0.34, 0.5, 0.142857)))
-        else:
-            t["min_nations"] = data.draw(st.integers(1, 4))
-    return new
 
 
 @SETTINGS
@@ -84,7 +51,7 @@ def _allocations(built, values):
 @given(problem_rows(), st.data())
 def test_a_repaired_plan_keeps_every_rule_and_adds_nothing(rows, data):
     plan = solve_problem(problem_from_rows(copy.deepcopy(rows)))
-    new = change(data, rows, plan)
+    new = whatif_change(data, rows, plan)
     variant = problem_from_rows(copy.deepcopy(new))
     built = build(variant)
     values = repaired_start(built, plan)
@@ -99,7 +66,7 @@ def test_a_repaired_plan_keeps_every_rule_and_adds_nothing(rows, data):
 @given(problem_rows(), st.data())
 def test_starting_from_the_repaired_baseline_changes_no_level(rows, data):
     plan = solve_problem(problem_from_rows(copy.deepcopy(rows)))
-    new = change(data, rows, plan)
+    new = whatif_change(data, rows, plan)
     variant = problem_from_rows(copy.deepcopy(new))
     fresh = solve_and_verify(variant, "highs")
     started = solve_problem(variant, PlanOptions(), start=plan)

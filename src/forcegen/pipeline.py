@@ -12,7 +12,6 @@ Problem, options and forcegen version is read back instead of solved again
 
 from __future__ import annotations
 
-import inspect
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
@@ -40,31 +39,30 @@ def default_output(input_path: Path, folder: Path | None = None) -> Path:
     return (folder or Path("outputs")) / f"plan-{input_path.stem}.xlsx"
 
 
-def _solver_takes_start() -> bool:
-    """Whether ``solve_problem`` accepts a start plan (``start=``)."""
-    from .model.solve import solve_problem
-
-    return "start" in inspect.signature(solve_problem).parameters
-
-
 def solve_cached(problem: Problem, options: PlanOptions, cache: Path | None, on_event: Event | None = None, *,
-                 reference: Plan | None = None, start: Plan | None = None, label: str = "plan") -> Plan:
+                 reference: Plan | None = None, start: Plan | None = None, start_problem: Problem | None = None,
+                 label: str = "plan") -> Plan:
     """Solve ``problem``, or read its plan from the cache folder ``cache`` (None: no cache).
 
     ``reference`` is passed to ``solve_problem`` (a stable what-if's baseline); ``start`` is
-    the plan a variant starts from (its baseline's), passed when ``solve_problem`` takes one.
-    Either is part of the cache key when it is used. The plan's ``SolveInfo.cache`` says
+    the plan a variant starts from (its baseline's, the plan of ``start_problem``): when the
+    variant only takes options away from the baseline (``bounds.restricts``), the baseline's
+    levels also bound the variant's (``lower``). Either plan is part of the cache key when used. The plan's ``SolveInfo.cache`` says
     ``hit``, ``miss`` (solved; stored when every level is optimal) or ``off``. A hit emits
     ``cache_hit`` with ``label`` (plan, baseline, variant) and the stored solve's runtime.
     """
     from . import cache as plan_cache
     from .model.solve import solve_problem
 
+    from .model.bounds import restricts
+
     emit = on_event or (lambda kind, data: None)
-    extra = {"start": start} if start is not None and _solver_takes_start() else {}
+    extra = {"start": start}
+    if start is not None and start_problem is not None and restricts(start_problem, problem):
+        extra["lower"] = start
     if cache is None:
         return solve_problem(problem, options, on_event=emit, reference=reference, **extra)  # cache "off"
-    key = plan_cache.key(problem, options, reference=reference, start=extra.get("start"))
+    key = plan_cache.key(problem, options, reference=reference, start=start)
     hit = plan_cache.load(cache, key, problem)
     if hit is not None:
         emit("cache_hit", {"what": label, "runtime_s": hit.info.runtime_s, "status": hit.info.status,
@@ -158,7 +156,7 @@ def run_whatif(input_path: Path, changes: list, drop_nations: list[str], output:
     base_plan = solve_cached(problem, options, cache, emit, label="baseline")
     emit("phase", {"name": "solve variant" + (" (stable: fewest units moved)" if stable else "")})
     var_plan = solve_cached(variant_problem, options, cache, emit, reference=base_plan if stable else None,
-                            start=base_plan, label="variant")
+                            start=base_plan, start_problem=problem, label="variant")
     base_report = _report(problem, base_plan, input_path, sha)
     var_report = _report(variant_problem, var_plan, input_path, sha)
     comparison = build_comparison(base_report, var_report, applied=applied, labels=("baseline", "variant"),

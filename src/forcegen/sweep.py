@@ -295,7 +295,7 @@ def solve_variant(payload: dict) -> dict:
 
     Never raises for a bad variant: the error is returned as ``{"status": "failed", "error": …}``.
     ``payload['cache']`` is the cache folder (a path, or None for no cache); ``payload['start']``
-    a plan to start from; with ``payload['keep_plan']`` the plan is returned too (``plan``).
+    a plan to start from, the plan of ``payload['start_problem']``; with ``payload['keep_plan']`` the plan is returned too (``plan``).
     """
     import socket
 
@@ -306,7 +306,8 @@ def solve_variant(payload: dict) -> dict:
         problem, applied = apply_variant(payload["tables"], payload["variant"], payload.get("file", ""))
         cache = payload.get("cache")
         plan = solve_cached(problem, payload["options"], None if cache is None else Path(cache),
-                            start=payload.get("start"), label=payload["variant"].name)
+                            start=payload.get("start"), start_problem=payload.get("start_problem"),
+                            label=payload["variant"].name)
         out = figures_of(problem, plan)
         out.update(status="ok", error=None, applied=applied, cache=plan.info.cache if plan.info else "off")
         if payload.get("keep_plan"):
@@ -784,7 +785,8 @@ def run_sweep(tables: dict, variants: list[Variant], executor: Executor, options
 
     def payload(v: Variant, **extra) -> dict:
         return {"tables": tables, "variant": v, "options": options, "file": file,
-                "cache": None if cache is None else str(Path(cache).absolute()), "start": start, **extra}
+                "cache": None if cache is None else str(Path(cache).absolute()), "start": start,
+                "start_problem": problem if start is not None else None, **extra}
 
     emit("phase", {"name": "solve baseline"})
     base_future = executor.submit(worker, payload(Variant("baseline", "baseline"), keep_plan=True))

@@ -65,14 +65,19 @@ def _relative_gap(value: float, bound: float | None) -> float | None:
 
 
 def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_event: Event | None = None,
-                  built: Built | None = None, reference: Plan | None = None, start: Plan | None = None) -> Plan:
+                  built: Built | None = None, reference: Plan | None = None, start: Plan | None = None,
+                  lower: Plan | None = None) -> Plan:
     """Solve every level in order and return the plan with its solve log.
 
     With a ``reference`` plan (a what-if's baseline), a last level ``changes``
     then moves as few units as possible relative to it, holding every level.
     With a ``start`` plan (a what-if's baseline, say), the first level starts from
     it, repaired to keep every rule of this problem (``repair.py``), instead of
-    from the empty plan. Neither changes a level's optimum, only the way there.
+    from the empty plan. ``lower`` is the optimal plan of a problem that this one restricts
+    (``bounds.restricts``): while this problem reaches its level values, each of its next
+    values bounds this problem's next level from below (``bounds.py``), so a level whose
+    start reaches it needs no solve, and a solve stops once it reaches it. None of them
+    changes a level's optimum, only the way there.
     """
     emit = on_event or (lambda kind, data: None)
     backend = get_backend(options.solver)
@@ -97,14 +102,19 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
             current = repaired
     levels: list[LevelResult] = []
     n_levels = len(built.objectives)
+    bounds = _lower_values(lower, built)
     for i, obj in enumerate(built.objectives, start=1):
         emit("level_start", {"index": i, "of": n_levels, "name": obj.name})
         t_level = time.perf_counter()
         remaining = None if options.time_limit is None else max(0.0, options.time_limit - (t_level - t_start))
         start_value = obj.value(current)
         step = _granularity(obj) if obj.cols else 1.0
+        floor = _known_floor(obj, model, bounds, i)  # a proven lower bound (no constant), or None
         if obj.empty:
             lr = LevelResult(obj.name, "optimal", obj.constant, obj.constant, 0.0, 0.0)
+        elif floor is not None and start_value <= floor + 0.5 * step:  # the start reaches a proven bound
+            total = obj.constant + start_value
+            lr = LevelResult(obj.name, "optimal", total, total, 0.0, time.perf_counter() - t_level)
         elif remaining is not None and remaining <= 0:
             lr = LevelResult(obj.name, "not_solved", obj.constant + start_value, None, None, 0.0)
         else:
@@ -113,7 +123,7 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
             opts = SolveOptions(time_limit=budget, gap=options.gap, abs_gap=0.999 * step,
                                 threads=options.threads, seed=options.seed,
                                 progress=_progress_reporter(emit, i, n_levels, obj, t_level))
-            res, floor = None, None
+            res = None
             if parts is not None:
                 by_parts = _solve_by_parts(parts, session, model, holds, obj, opts, current, step, t_level)
                 if by_parts is None:  # a part did not finish: its bound is lost, so are the parts' holds
@@ -121,7 +131,7 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
                 elif by_parts.status == "optimal":
                     res = by_parts
                 else:
-                    floor = by_parts.bound
+                    floor = by_parts.bound if floor is None or by_parts.bound is None else max(floor, by_parts.bound)
                     if by_parts.values is not None:  # the parts' plan, better than the last level's
                         current = by_parts.values
                         start_value = obj.value(current)
@@ -133,10 +143,10 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
                 dived = _lead_dive(session, built, obj, opts, current, t_level)
                 if dived is not None and dived.objective < start_value - 0.5 * step:
                     current, start_value = dived.values, dived.objective
-            if res is None:  # the whole level; with the parts' bound, a plan that reaches it will do
+            if res is None:  # the whole level; with a known bound, a plan that reaches it will do
                 whole = opts if floor is None else replace(opts, good_enough=floor + 0.5 * step)
                 res = session.solve(obj, _with_time_left(whole, t_level), start=current)
-            if floor is not None:  # the parts' bound holds whatever solved the rest
+            if floor is not None:  # a known bound holds whatever solved the rest
                 res.bound = floor if res.bound is None else max(res.bound, floor)
                 if res.has_solution and res.objective <= floor + 0.5 * step:
                     res.status = "optimal"
@@ -156,6 +166,8 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
                              time.perf_counter() - t_level)
         levels.append(lr)
         emit("level_done", {"index": i, "of": n_levels, "level": lr})
+        if bounds and (i > len(bounds) or abs(lr.value - bounds[i - 1]) > 0.5 * step):
+            bounds = []  # this problem is worse than the other at this level: no bound after it
         if not obj.empty:
             value = obj.value(current)
             hold = Row(f"hold[level={obj.name}]", list(obj.cols), list(obj.coefs), float("-inf"),
@@ -178,6 +190,31 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
         levels=tuple(levels),
     )
     return extract_plan(built, current, info)
+
+
+def _lower_values(lower: Plan | None, built: Built) -> list[float]:
+    """The level values (with constants) of ``lower`` when every one is proven optimal and they are
+    this model's levels in the same order; else none."""
+    if lower is None or lower.info is None or any(lv.status != "optimal" for lv in lower.info.levels):
+        return []
+    names = [obj.name for obj in built.objectives]
+    mine = [lv.name for lv in lower.info.levels]
+    if mine != names[:len(mine)]:
+        return []
+    return [lv.value for lv in lower.info.levels]
+
+
+def _known_floor(obj: Objective, model, bounds: list[float], i: int) -> float | None:
+    """A lower bound on level i (without its constant) known before solving: 0 for a level
+    with non-negative coefficients over non-negative columns, and the other problem's value
+    while this one has matched it on every level before (``bounds``)."""
+    floor = None
+    if obj.cols and all(a >= 0 for a in obj.coefs) and all(model.lb[c] >= 0 for c in obj.cols):
+        floor = 0.0
+    if i <= len(bounds):
+        other = bounds[i - 1] - obj.constant
+        floor = other if floor is None else max(floor, other)
+    return floor
 
 
 PART_SHARES = (1 / 3, 2 / 3)  # of a level's time: for solving its parts, then for getting them to agree on leads

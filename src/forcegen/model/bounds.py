@@ -1,0 +1,93 @@
+"""When one problem only takes options away from another: its levels are bounded by the other's.
+
+A what-if that withdraws a nation, cuts a pledge or a capacity, or adds a caveat leaves
+every plan of the variant a plan of the baseline, with the same objective levels. Then
+the variant's optimum is lexicographically no better than the baseline's, level by level:
+level 1 of the variant ≥ level 1 of the baseline; and while the variant reaches the
+baseline's value on levels 1..j-1, its level j ≥ the baseline's level j (its plans that hold
+those values are among the baseline's plans that hold them). ``solve_problem(lower=…)``
+uses those bounds: a level whose start already reaches the bound is optimal without a
+solve, and a solve stops as soon as it reaches it.
+
+``restricts(base, variant)`` is a sufficient test on the two validated problems: the same
+scenario, capabilities, tasks (periods, priorities) and requirements, so that every level
+is the same function of a plan; and every rule of the variant at least as tight as the
+baseline's.
+"""
+
+from __future__ import annotations
+
+from ..domain import Caveat, Problem, exact_share
+
+LEAD_RANK = {"none": 0, "any": 1, "european": 2}  # each adds rules to the one before
+
+
+def restricts(base: Problem, variant: Problem) -> bool:
+    """Whether every plan of ``variant`` is a plan of ``base`` with the same level values (sufficient test)."""
+    bs, vs = base.scenario, variant.scenario
+    if (bs.horizon, bs.ceasefire) != (vs.horizon, vs.ceasefire):
+        return False
+    if vs.include_conditional and not bs.include_conditional:
+        return False
+    if exact_share(vs.lead_min_share) < exact_share(bs.lead_min_share):
+        return False
+    if variant.capabilities != base.capabilities or variant.requirements != base.requirements:
+        return False
+    if not set(variant.basing) <= set(base.basing):
+        return False
+    for n in variant.nations:
+        b = base.nation.get(n.id)
+        if b is None or (n.european and not b.european):
+            return False
+    for loc in variant.locations:
+        b = base.location.get(loc.id)
+        if b is None or (b.country, b.kind) != (loc.country, loc.kind):
+            return False
+        if b.personnel_capacity is not None and (loc.personnel_capacity is None
+                                                 or loc.personnel_capacity > b.personnel_capacity):
+            return False
+    if {t.id for t in variant.tasks} != {t.id for t in base.tasks}:
+        return False
+    for t in variant.tasks:
+        b = base.task[t.id]
+        if (b.priority, b.start_period, b.end_period, b.requires_ceasefire, b.active) != (
+                t.priority, t.start_period, t.end_period, t.requires_ceasefire, t.active):
+            return False
+        if t.min_nations < b.min_nations or exact_share(t.max_nation_share) > exact_share(b.max_nation_share):
+            return False
+        if LEAD_RANK[t.lead] < LEAD_RANK[b.lead]:
+            return False
+    for p in variant.pledges:
+        b = base.pledge.get(p.id)
+        if b is None or (b.nation, b.capability, b.cost_per_unit) != (p.nation, p.capability, p.cost_per_unit):
+            return False
+        if p.units > b.units or p.from_period < b.from_period or p.to_period > b.to_period:
+            return False
+        if p.status == "firm" and b.status == "conditional":
+            return False
+    return _caveats_restrict(base, variant)
+
+
+def _caveats_restrict(base: Problem, variant: Problem) -> bool:
+    """Every caveat of the baseline holds in the variant at least as tightly, for every nation
+    that still has pledges; ``only`` rows (which widen each other) must be the same."""
+    pledging = {p.nation for p in variant.pledges if p.units > 0}
+
+    def key(c: Caveat) -> tuple:
+        return (c.rule,) + tuple(getattr(c, f) or "" for f in ("country", "domain", "capability", "pillar", "task"))
+
+    for nation in sorted(pledging):
+        mine = base.caveats_of.get(nation, ())
+        theirs = variant.caveats_of.get(nation, ())
+        if sorted(key(c) for c in mine if c.rule == "only") != sorted(key(c) for c in theirs if c.rule == "only"):
+            return False
+        forbid = {key(c) for c in theirs if c.rule == "forbid"}
+        if any(key(c) not in forbid for c in mine if c.rule == "forbid"):
+            return False
+        limits: dict[tuple, int] = {}
+        for c in theirs:
+            if c.rule == "max_personnel":
+                limits[key(c)] = min(limits.get(key(c), c.limit), c.limit)
+        if any(key(c) not in limits or limits[key(c)] > c.limit for c in mine if c.rule == "max_personnel"):
+            return False
+    return True
