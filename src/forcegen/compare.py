@@ -14,8 +14,9 @@ Definitions (the first report is the *baseline*, the second the *variant*):
   better, lower shortfall and cost are better; personnel, the requirement,
   contributions and the allocation counts are neutral (blank);
 * ``personnel_in_host`` / ``personnel_outside_host``: the peak over periods of
-  the personnel at locations whose country is ``HOST_COUNTRY`` / any other
-  country (the two peaks may fall in different periods);
+  the personnel at locations whose country is the run's Scenario
+  ``host_country`` / any other country (the two peaks may fall in different
+  periods); with ``---`` (no host) everyone is outside (``domain.in_host``);
 * ``changed_allocations``: the Allocations of each run summed by
   (nation, task, location, period); the keys whose units differ.
   ``units_moved`` = Σ |delta| over them. In the Summary these two figures have
@@ -29,7 +30,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from .report import HOST_COUNTRY, Report, plain
+from .domain import NO_HOST, host_label
+from .report import Report, in_host_mask, plain
 
 #: Summary figures, in order: (figure, direction, note). direction +1 = higher is
 #: better, -1 = lower is better, 0 = neutral.
@@ -41,8 +43,8 @@ FIGURES: tuple[tuple[str, int, str], ...] = (
     ("total_cost", -1, "Σ cost_per_unit × units (thousands of the currency)"),
     ("contributions", 0, "distinct (nation, task, period) with an allocation"),
     ("personnel_peak", 0, "largest total personnel in any one period"),
-    ("personnel_in_host", 0, f"peak over periods of personnel at locations in {HOST_COUNTRY} (HOST_COUNTRY)"),
-    ("personnel_outside_host", 0, f"peak over periods of personnel at locations outside {HOST_COUNTRY}"),
+    ("personnel_in_host", 0, "peak over periods of personnel at locations in the host country (Scenario host_country)"),
+    ("personnel_outside_host", 0, "peak over periods of personnel at locations outside the host country"),
     ("changed_allocations", 0, "(nation, task, location, period) whose units differ between the runs (delta column)"),
     ("units_moved", 0, "Σ |units variant − units baseline| over the changed allocations (delta column)"),
 )
@@ -167,15 +169,27 @@ def _text(v) -> str:
     return "" if v is None else str(v)
 
 
-def _host_peaks(allocations: pd.DataFrame, host: str = HOST_COUNTRY) -> tuple[int, int]:
-    """Peak over periods of personnel in ``host`` and outside it."""
+def _host_peaks(allocations: pd.DataFrame, host: str) -> tuple[int, int]:
+    """Peak over periods of personnel in ``host`` and outside it (``---``: nothing is inside)."""
     if allocations is None or allocations.empty:
         return 0, 0
     a = allocations
-    inside = a["country"].astype(str) == host
+    inside = in_host_mask(a["country"], host)
     per_in = a[inside].groupby("period")["personnel"].sum()
     per_out = a[~inside].groupby("period")["personnel"].sum()
     return (_num(per_in.max()) if len(per_in) else 0), (_num(per_out.max()) if len(per_out) else 0)
+
+
+def _host_notes(base: str, variant: str) -> dict[str, str]:
+    """The notes of the host figures, naming each run's host country."""
+    if base != variant:
+        where = f"the host country ({host_label(base)} in the baseline, {host_label(variant)} in the variant)"
+    elif base == NO_HOST:
+        where = f"the host country (none: Scenario host_country is {NO_HOST}, so every location counts as outside)"
+    else:
+        where = base
+    return {"personnel_in_host": f"peak over periods of personnel at locations in {where} (Scenario host_country)",
+            "personnel_outside_host": f"peak over periods of personnel at locations outside {where}"}
 
 
 def _allocation_units(allocations: pd.DataFrame) -> pd.Series:
@@ -221,9 +235,10 @@ def _records(df: pd.DataFrame, key: str) -> dict:
 
 
 def _summary(base: Report, variant: Report, changed: pd.DataFrame) -> pd.DataFrame:
-    in_b, out_b = _host_peaks(base.allocations)
-    in_v, out_v = _host_peaks(variant.allocations)
+    in_b, out_b = _host_peaks(base.allocations, base.host_country)
+    in_v, out_v = _host_peaks(variant.allocations, variant.host_country)
     host = {"personnel_in_host": (in_b, in_v), "personnel_outside_host": (out_b, out_v)}
+    host_notes = _host_notes(base.host_country, variant.host_country)
     rows = []
     for name, direction, note in FIGURES:
         if name == "changed_allocations":
@@ -235,6 +250,7 @@ def _summary(base: Report, variant: Report, changed: pd.DataFrame) -> pd.DataFra
             continue
         if name in host:
             b, v = host[name]
+            note = host_notes[name]
         else:
             b, v = _num(_value(base, name)), _num(_value(variant, name))
         d = _sub(b, v)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
 
+from .schema import DEFAULT_HOST, NO_COUNTRY
+
 PRIORITIES = (1, 2, 3, 4, 5)
 
 
@@ -64,6 +66,25 @@ def share_pair(actual: Fraction | float, limit: float) -> tuple[str, str]:
     return f"{float(act):.15g}%", lim_text
 
 
+#: ``Scenario.host_country`` when there is no host country: the schema's "no country" code, ---.
+#: When the input does not say, it is ``DEFAULT_HOST`` (UKR), the schema's default.
+NO_HOST = NO_COUNTRY
+
+
+def in_host(country: str, host: str) -> bool:
+    """Whether a location in ``country`` counts as inside the host country ``host`` (SPEC section 1).
+
+    The reports' personnel split: a location whose country is the host is inside, every other is
+    outside. With no host (``NO_HOST``) nothing is inside, a location whose country is ``---`` included.
+    """
+    return host != NO_HOST and country == host
+
+
+def host_label(host: str) -> str:
+    """The host country as reports name it: its code, or "host country (none)"."""
+    return "host country (none)" if host == NO_HOST else host
+
+
 @dataclass(frozen=True)
 class Scenario:
     horizon: int
@@ -72,6 +93,8 @@ class Scenario:
     include_conditional: bool = True
     lead_min_share: float = 0.25
     currency: str = "EUR"
+    #: ISO alpha-3 code of the host country, or ``NO_HOST`` ("---") for none; see ``in_host``
+    host_country: str = DEFAULT_HOST
 
     @property
     def periods(self) -> range:

@@ -18,7 +18,10 @@ Definitions used throughout (SPEC section 2):
 * ``contributions`` = number of distinct (nation, task, period) with an
   allocation (objective level 3);
 * personnel = units × personnel_per_unit; ``personnel_peak`` = the largest
-  total personnel of any one period.
+  total personnel of any one period;
+* the host split: personnel at a location whose country is the Scenario
+  ``host_country`` are inside, all others outside; with ``---`` (no host)
+  everyone is outside (``domain.in_host``, ``in_host_mask``).
 
 The Shortfalls ``reason`` is a deterministic diagnosis, see ``_Diagnosis``.
 """
@@ -32,14 +35,8 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from . import __version__
-from .domain import Caveat, Plan, Pledge, Problem, Task, share_at_least, share_at_most, share_text
-
-#: The host country of the force (the Multinational Force for Ukraine): reports split
-#: personnel into "in UKR" (allocations at locations whose country is UKR) and
-#: "outside UKR" (every other country and ``---``). The input has no notion of a
-#: host; this product is built for one. Defined here once; the plan workbook and
-#: the comparison import it.
-HOST_COUNTRY = "UKR"
+from .domain import (DEFAULT_HOST, Caveat, Plan, Pledge, Problem, Task, in_host, share_at_least, share_at_most,
+                     share_text)
 
 #: Sheets of the plan workbook and their columns, SPEC section 4 first, extras after.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -103,6 +100,8 @@ class Report:
     notes: pd.DataFrame  # sheet, column, note: what a column means where it needs saying
     currency: str = "EUR"
     options: dict = field(default_factory=dict)  # the solve options as given (JSON summary)
+    #: Scenario host_country ("---" for none): the personnel split in and outside it (``domain.in_host``)
+    host_country: str = DEFAULT_HOST
 
     def value(self, parameter: str):
         """One Summary value by its parameter name (KeyError if absent)."""
@@ -164,6 +163,11 @@ def plain(v):
     except (TypeError, ValueError):
         pass
     return v
+
+
+def in_host_mask(countries: pd.Series, host: str) -> pd.Series:
+    """Per row of a country column, whether the location counts as inside the host country (``domain.in_host``)."""
+    return countries.astype(str).map(lambda c: in_host(c, host)).astype(bool)
 
 
 def _pct(part: float, whole: float):
@@ -300,6 +304,7 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
         ("options", _options_text(info.options) if info else ""),
         ("cache", info.cache if info else "off"),
         ("currency", problem.scenario.currency),
+        ("host_country", problem.scenario.host_country),
         ("warnings", _warnings_text(problem)),
     ]
     summary = pd.DataFrame(rows, columns=["parameter", "value"], dtype=object)
@@ -324,6 +329,8 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
             ("Summary", "cache", "hit: read from the solved-plan cache, with the solve log and runtime_s of the "
              "solve that stored it; miss: solved in this run; off: solved without the cache"),
             ("Summary", "personnel_peak_by_country", "per location country: its largest personnel in any one period"),
+            ("Summary", "host_country", "Scenario host_country: personnel at locations in it count as inside in the "
+             "personnel split (Charts, comparisons), all others as outside; --- = none, everyone outside"),
             ("Summary", "warnings", "what the input workbook holds that was not planned with (a column no sheet "
              "has, ignored), one line each; blank when none"),
             ("*", "cost", f"thousands of {cur}, cost_per_unit × units summed over periods"),
@@ -345,7 +352,7 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
     return Report(
         summary=summary, solve_log=solve_log, allocations=allocations, coverage=coverage,
         shortfalls=shortfalls, tasks=tasks, nations=nations, caveats=caveats, notes=notes,
-        currency=cur, options=dict(info.options) if info else {},
+        currency=cur, options=dict(info.options) if info else {}, host_country=problem.scenario.host_country,
     )
 
 

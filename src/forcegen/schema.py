@@ -25,6 +25,7 @@ LEADS = ("european", "any", "none")
 RULES = ("forbid", "only", "max_personnel")
 STATUSES = ("firm", "conditional")
 NO_COUNTRY = "---"
+DEFAULT_HOST = "UKR"  # Scenario host_country when the input does not say
 
 YES = frozenset({"yes", "true", "y", "1"})
 NO = frozenset({"no", "false", "n", "0"})
@@ -147,6 +148,9 @@ SCENARIO_PARAMETERS: tuple[Column, ...] = (
     _c("include_conditional", "yesno", "Whether conditional pledges (awaiting approval) may be allocated", required=False, default=True),
     _c("lead_min_share", "number", "Least share of a task's personnel its lead nation supplies", required=False, default=0.25, minimum=0, maximum=1),
     _c("currency", "text", "Currency of costs (in thousands)", required=False, default="EUR"),
+    _c("host_country", "country", "ISO alpha-3 code of the host country: personnel at locations in it count as "
+       "inside in the reports' personnel split, all others as outside; --- for none (everyone outside)",
+       required=False, default=DEFAULT_HOST),
 )
 
 SHEETS: tuple[Sheet, ...] = (

@@ -351,6 +351,7 @@ def build_problem(tables: dict[str, Table], file: str = "", strict: bool = False
         include_conditional=bool(sv["include_conditional"]),
         lead_min_share=float(sv["lead_min_share"]),
         currency=str(sv["currency"] or "EUR"),
+        host_country=str(sv["host_country"]),
     )
     H = scenario.horizon
     return d.Problem(

@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from ..domain import DEFAULT_HOST
 from ..errors import InputError, Issue
 from ..report import COLUMNS, NOTES_COLUMNS, SOLVE_LOG_COLUMNS, SPEC_COLUMNS, Report
 from .damaged import sheet_rows, unreadable
@@ -105,6 +106,7 @@ def read_plan_report(path) -> Report:
     summary = pd.DataFrame(summary_rows, columns=["parameter", "value"], dtype=object)
     values = dict(summary_rows)
     currency = values.get("currency")
+    host = values.get("host_country")  # absent from plans written before it was a Scenario parameter
     return Report(
         summary=summary,
         solve_log=log if log is not None else pd.DataFrame(columns=list(SOLVE_LOG_COLUMNS)),
@@ -117,6 +119,7 @@ def read_plan_report(path) -> Report:
         notes=notes if notes is not None else pd.DataFrame(columns=list(NOTES_COLUMNS)),
         currency=str(currency) if currency not in (None, "") else "EUR",
         options=_parse_options(values.get("options")),
+        host_country=str(host).strip().upper() if not _blank(host) else DEFAULT_HOST,
     )
 
 

@@ -13,7 +13,7 @@ column notes), Allocations, Coverage, Shortfalls, Tasks, Nations, Caveats (each
 an Excel Table with a frozen header row), then Charts.
 
 Charts: coverage by task (bar chart of Tasks!coverage_pct), personnel per
-nation split inside / outside the host country ``HOST_COUNTRY`` (stacked bar),
+nation split inside / outside the Scenario's host country (stacked bar; see ``host_split``),
 and cost share against fair share per nation.
 """
 
@@ -28,12 +28,10 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..errors import UsageError
-from ..report import COLUMNS, HOST_COUNTRY, NOTES_COLUMNS, SOLVE_LOG_COLUMNS, Report
+from ..domain import NO_HOST, host_label
+from ..report import COLUMNS, NOTES_COLUMNS, SOLVE_LOG_COLUMNS, Report, in_host_mask
 from . import formats as fmt
 from .atomic import xlsx_atomically
-
-# HOST_COUNTRY (defined once, in report.py): the personnel chart splits each
-# nation's personnel into "in UKR" and "outside UKR".
 
 SHEET_ORDER = ("Summary", "Allocations", "Coverage", "Shortfalls", "Tasks", "Nations", "Caveats", "Charts")
 
@@ -99,12 +97,14 @@ def write_json_summary(report: Report) -> dict:
     return out
 
 
-def host_split(report: Report, host: str = HOST_COUNTRY) -> list[tuple[str, int, int]]:
+def host_split(report: Report, host: str | None = None) -> list[tuple[str, int, int]]:
     """Per nation (in Nations order): personnel in ``host`` and outside it, at the nation's peak period.
 
-    The peak period is the period of the nation's largest total personnel (the
-    earliest if tied), so the two parts add up to the nation's personnel_peak.
+    ``host`` defaults to the report's Scenario host_country; with ``---`` (no host) nothing
+    is inside (``domain.in_host``). The peak period is the period of the nation's largest
+    total personnel (the earliest if tied), so the two parts add up to the nation's personnel_peak.
     """
+    host = report.host_country if host is None else host
     a = report.allocations
     out = []
     for nation in report.nations["nation"]:
@@ -115,9 +115,24 @@ def host_split(report: Report, host: str = HOST_COUNTRY) -> list[tuple[str, int,
         per = sub.groupby("period")["personnel"].sum()
         peak_p = int(per[per == per.max()].index.min())
         at = sub[sub["period"] == peak_p]
-        inside = int(at.loc[at["country"] == host, "personnel"].sum())
+        inside = int(at.loc[in_host_mask(at["country"], host), "personnel"].sum())
         out.append((str(nation), inside, int(at["personnel"].sum()) - inside))
     return out
+
+
+def host_split_columns(host: str) -> tuple[str, str]:
+    """Headers of the two parts of the host split: "in UKR", "outside UKR" (or the host country (none))."""
+    label = host_label(host)
+    return f"in {label}", f"outside {label}"
+
+
+def host_split_title(host: str) -> str:
+    """The Charts sheet's line above the host split table: what counts as inside."""
+    if host == NO_HOST:
+        return ("Personnel per nation at its peak period, in and outside the host country (none: Scenario "
+                f"host_country is {NO_HOST}, so every location counts as outside)")
+    return (f"Personnel per nation at its peak period, in and outside {host} "
+            f"(Scenario host_country; locations with country {host} count as in)")
 
 
 # --------------------------------------------------------------------------- internals
@@ -297,10 +312,9 @@ class _Writer(TableWriter):
 
     def charts(self) -> None:
         ws = self.wb.add_worksheet("Charts")
-        ws.write_string(0, 0, f"Personnel per nation at its peak period, in and outside {HOST_COUNTRY} "
-                              f"(HOST_COUNTRY; locations with country {HOST_COUNTRY} count as in)", self.bold)
+        ws.write_string(0, 0, host_split_title(self.r.host_country), self.bold)
         split = host_split(self.r)
-        df = pd.DataFrame(split, columns=["nation", f"in {HOST_COUNTRY}", f"outside {HOST_COUNTRY}"])
+        df = pd.DataFrame(split, columns=["nation", *host_split_columns(self.r.host_country)])
         first, last = self.table(ws, "tblHostSplit", df, 1, style="Table Style Light 9")
         ws.freeze_panes(2, 0)
 
@@ -331,7 +345,7 @@ class _Writer(TableWriter):
                 "values": ["Charts", first, j, last, j],
                 "fill": {"color": color},
             })
-        chart.set_title({"name": f"Personnel per nation at its peak, in / outside {HOST_COUNTRY}"})
+        chart.set_title({"name": f"Personnel per nation at its peak, in / outside {host_label(self.r.host_country)}"})
         chart.set_y_axis({"reverse": True})
         chart.set_size({"width": 640, "height": max(300, 22 * len(df) + 120)})
         ws.insert_chart(xl_rowcol_to_cell(22, 5), chart)
@@ -365,6 +379,7 @@ def display_text(v) -> str:
 
 
 __all__ = [
-    "HOST_COUNTRY", "SHEET_ORDER", "WORKBOOK_OPTIONS", "TableWriter", "display_text", "host_split", "is_blank",
+    "SHEET_ORDER", "WORKBOOK_OPTIONS", "TableWriter", "display_text", "host_split", "host_split_columns",
+    "host_split_title", "is_blank",
     "json_value", "write_atomically", "write_json_summary", "write_plan",
 ]
