@@ -101,10 +101,10 @@ def assert_all_equal(sheets: list[bytes], what: str) -> None:
 @pytest.fixture(scope="module")
 def highs_runs(instance, tmp_path_factory):
     """HiGHS: with one thread eight runs in this process and two through ``forcegen plan``;
-    with two threads two runs in this process and one through ``forcegen plan``."""
+    with two threads one of each."""
     folder = tmp_path_factory.mktemp("highs")
     runs = {1: [], 2: []}
-    for threads, n in ((1, RUNS - 2), (2, 2)):
+    for threads, n in ((1, RUNS - 2), (2, 1)):
         runs[threads] = [plan_in_process(instance, folder / f"t{threads}-{i}.xlsx", "highs", threads)
                          for i in range(n)]
     commands = [(folder / "cli-t1-0.xlsx", "highs", 1), (folder / "cli-t1-1.xlsx", "highs", 1),
@@ -132,10 +132,9 @@ def test_ten_highs_runs_write_byte_identical_allocations(highs_runs):
 
 
 def test_highs_with_two_threads_repeats_its_allocations(highs_runs):
-    plans, sheets = highs_runs[2]
-    assert len(sheets) == 3
-    assert_all_equal(sheets, "HiGHS, --threads 2")
-    assert_same_plans(plans)
+    _, sheets = highs_runs[2]
+    assert len(sheets) == 2
+    assert_all_equal(sheets, "HiGHS, --threads 2 (in this process and through forcegen plan)")
 
 
 @pytest.fixture(scope="module")
@@ -171,7 +170,7 @@ def test_the_instance_has_several_optimal_plans(highs_runs, cpsat_runs):
 def test_ten_runs_of_the_baseline_write_byte_identical_allocations(tmp_path):
     from forcegen.cli import _bundled_baseline
 
-    baseline = _bundled_baseline()
+    baseline = _bundled_baseline().resolve()  # the commands run in another folder
     sheets = [plan_in_process(baseline, tmp_path / f"run{i}.xlsx", "highs", 1)[1] for i in range(RUNS - 4)]
     sheets += plan_commands(baseline, [(tmp_path / f"cli{i}.xlsx", "highs", 1) for i in range(4)], tmp_path)
     assert_all_equal(sheets, "baseline, HiGHS --threads 1")
