@@ -122,9 +122,9 @@ class Guarded:
         path = [str(site), *filter(None, [os.environ.get("PYTHONPATH")])]
         self.env = {**os.environ, "PYTHONPATH": os.pathsep.join(path), "FORCEGEN_NETWORK_LOG": str(self.log)}
 
-    def run(self, *args: str, timeout: float = 300, prefix: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    def run(self, *args: str, timeout: float = 300) -> subprocess.CompletedProcess:
         self.log.unlink(missing_ok=True)
-        return subprocess.run([*prefix, sys.executable, *args], cwd=self.folder, env=self.env, capture_output=True,
+        return subprocess.run([sys.executable, *args], cwd=self.folder, env=self.env, capture_output=True,
                               text=True, timeout=timeout)
 
     def records(self) -> list[dict]:
