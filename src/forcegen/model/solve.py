@@ -139,7 +139,7 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
                     and "bounds" in session.can):
                 res = _solve_lead_first(session, built, obj, _with_time_left(opts, t_level), current, step)
             if (res is None and options.lead_dive and options.formulation == "default" and built.lead
-                    and {"bounds", "relaxation"} <= session.can):
+                    and obj.name.startswith("shortfall") and {"bounds", "relaxation"} <= session.can):
                 dived = _lead_dive(session, built, obj, opts, current, t_level)
                 if dived is not None and dived.objective < start_value - 0.5 * step:
                     current, start_value = dived.values, dived.objective
@@ -348,7 +348,9 @@ def _lead_dive(session, built: Built, obj: Objective, opts: SolveOptions, curren
        in the LP, or no lead at all (it stays unstaffed) where the LP gives every nation 0;
     3. solve the level with the leads fixed (no lead choice left: an easier model), for at most
        a quarter of the level's time.
-    Its plan, when better than the last level's, is the start of the whole level.
+    Its plan, when better than the last level's, is the start of the whole level. Shortfall
+    levels only: by the cost and contributions levels every task's staffing is held, its lead
+    is kept, and the dive would solve nearly the whole level twice (measured slower there).
     """
     limit = None if opts.time_limit is None else opts.time_limit * DIVE_SHARE
     lp = session.relaxation(obj, replace(opts, time_limit=limit))
