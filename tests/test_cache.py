@@ -18,7 +18,7 @@ import pytest
 from click.testing import CliRunner
 
 import forcegen
-from builders import tables_from_rows, tiny, write_workbook
+from builders import tables_from_rows, three_nations, tiny, write_workbook
 from forcegen import cache
 from forcegen.cli import cli
 from forcegen.domain import Caveat, Plan, Problem
@@ -33,29 +33,6 @@ from forcegen.workbook.read import read_tables
 #: the CLI's cache folder as shipped (tests/conftest.py gives every test its own)
 SHIPPED_FOLDER = cache.DEFAULT_FOLDER
 OPTIONS = PlanOptions()
-
-
-def three_nations() -> dict:
-    """tiny() plus a second task T2 (priority 2) that BBB (cost 5) or CCC (cost 8) can cover.
-
-    Baseline: AAA on T1, BBB on T2. Without AAA, T1 is short; without BBB, CCC takes T2;
-    CCC is unused, so its leave-one-out variant is reused without a solve.
-    """
-    rows = tiny()
-    rows["Nations"].append({"nation": "CCC", "name": "Charlie", "european": "yes", "fair_share": 0.2})
-    rows["Capabilities"].append({"capability": "LOG", "name": "Logistics", "domain": "logistics", "unit": "depot",
-                                 "personnel_per_unit": 50})
-    rows["Tasks"].append({"task": "T2", "name": "Task two", "pillar": "logistics", "priority": 2,
-                          "start_period": 1, "end_period": 2, "requires_ceasefire": "yes", "lead": "none"})
-    rows["Basing"].append({"task": "T2", "location": "L1"})
-    rows["Requirements"] = [{"task": "T1", "capability": "INF", "units": 1},
-                            {"task": "T2", "capability": "LOG", "units": 1}]
-    rows["Pledges"] = [
-        {"pledge": "P-A", "nation": "AAA", "capability": "INF", "units": 1, "cost_per_unit": 10},
-        {"pledge": "P-B", "nation": "BBB", "capability": "LOG", "units": 1, "cost_per_unit": 5},
-        {"pledge": "P-C", "nation": "CCC", "capability": "LOG", "units": 1, "cost_per_unit": 8},
-    ]
-    return rows
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
-from builders import tables_from_rows, tiny, write_workbook
+from builders import tables_from_rows, three_nations, tiny, write_workbook
 from forcegen.cli import cli
 from forcegen.errors import UsageError
 from forcegen.model.solve import PlanOptions
@@ -21,33 +21,6 @@ from forcegen.validate import build_problem
 from forcegen.workbook.sweep_write import write_sweep
 
 OPTIONS = PlanOptions()
-
-
-def three_nations() -> dict:
-    """AAA alone pledges infantry for T1 (priority 1); BBB and CCC each pledge logistics for T2 (priority 2).
-
-    T1 needs 1 INF and T2 needs 1 LOG in each of 2 periods. Baseline: AAA on T1, and on T2 the cheaper
-    BBB (5 < 8): no shortfall, cost 2·10 + 2·5 = 30.
-    * without AAA: T1 uncovered in both periods → Δshortfall_p1 = +2 (weight 1), Δcost = −20;
-    * without BBB: CCC takes T2 → no shortfall, Δcost = 2·(8 − 5) = +6;
-    * without CCC: unused in the baseline → nothing changes (reused without a solve).
-    Ranking by (Δp1, …, Δp5, Δcost) descending: AAA, BBB, CCC.
-    """
-    rows = tiny()
-    rows["Nations"].append({"nation": "CCC", "name": "Charlie", "european": "yes", "fair_share": 0.2})
-    rows["Capabilities"].append({"capability": "LOG", "name": "Logistics", "domain": "logistics", "unit": "depot",
-                                 "personnel_per_unit": 50})
-    rows["Tasks"].append({"task": "T2", "name": "Task two", "pillar": "logistics", "priority": 2,
-                          "start_period": 1, "end_period": 2, "requires_ceasefire": "yes", "lead": "none"})
-    rows["Basing"].append({"task": "T2", "location": "L1"})
-    rows["Requirements"] = [{"task": "T1", "capability": "INF", "units": 1},
-                            {"task": "T2", "capability": "LOG", "units": 1}]
-    rows["Pledges"] = [
-        {"pledge": "P-A", "nation": "AAA", "capability": "INF", "units": 1, "cost_per_unit": 10},
-        {"pledge": "P-B", "nation": "BBB", "capability": "LOG", "units": 1, "cost_per_unit": 5},
-        {"pledge": "P-C", "nation": "CCC", "capability": "LOG", "units": 1, "cost_per_unit": 8},
-    ]
-    return rows
 
 
 def with_caveats() -> dict:
