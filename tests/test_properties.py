@@ -245,13 +245,17 @@ def test_engineered_and_naive_formulations_agree(rows):
 
 @_settings(20)
 @given(problem_rows())
-def test_the_lead_dive_changes_no_level(rows):
-    """The lead dive only finds a start for each level: with it and without it, the same seven values."""
+def test_the_dives_change_no_level(rows):
+    """A dive only finds a start for each shortfall level (or, exact, solves the first one
+    smaller): with either dive and without one, the same seven values, and plans that keep
+    every rule."""
     problem = problem_from_rows(copy.deepcopy(rows))
-    dived = solve_problem(problem, PlanOptions(solver="highs", lead_dive=True))
-    plain = solve_problem(problem, PlanOptions(solver="highs", lead_dive=False))
-    _verified(problem, dived)
-    same_levels(level_values(dived), level_values(plain))
+    plans = {dive: solve_problem(problem, PlanOptions(solver="highs", dive=dive))
+             for dive in ("priority", "lead", "none")}
+    for plan in plans.values():
+        _verified(problem, plan)
+    same_levels(level_values(plans["priority"]), level_values(plans["none"]))
+    same_levels(level_values(plans["lead"]), level_values(plans["none"]))
 
 
 # --------------------------------------------------------------------------

@@ -99,6 +99,7 @@ class Built:
     scale: dict[str, tuple[int, int]] = field(default_factory=dict)
     max_share: dict[str, tuple[int, int]] = field(default_factory=dict)
     lead_share: dict[str, tuple[int, int]] = field(default_factory=dict)
+    task_cols: dict[str, list[int]] | None = None  # every column of each task, filled when first needed
     # periods of the model: a representative k for each block of identical periods
     blocks: dict[int, tuple[int, ...]] = field(default_factory=dict)
     # derived groupings of x, filled by add_allocation_vars

@@ -38,13 +38,15 @@ class PlanOptions:
     formulation: str = "default"  # default | naive (the reference big-M model)
     lead_first: bool = False  # solve each level's lead-share relaxation first (see _solve_lead_first)
     by_parts: bool = False  # solve each level part by part first (see decompose.py); default formulation only
-    lead_dive: bool = True  # a plan with the leads the LP relaxation suggests starts each level (_lead_dive);
+    # a start for each shortfall level: "priority" (the level's own tasks re-planned, _priority_dive),
+    # "lead" (the leads the LP relaxation suggests, _lead_dive) or "none";
     # the three devices apply to the default formulation only: the naive one is the plain reference
+    dive: str = "priority"
 
     def as_dict(self) -> dict:
         return {"solver": self.solver, "time_limit": self.time_limit, "gap": self.gap, "threads": self.threads,
                 "seed": self.seed, "formulation": self.formulation, "lead_first": self.lead_first,
-                "by_parts": self.by_parts, "lead_dive": self.lead_dive}
+                "by_parts": self.by_parts, "dive": self.dive}
 
 
 Event = Callable[[str, dict], None]
@@ -138,11 +140,14 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
             if (res is None and options.lead_first and obj.name.startswith("shortfall") and built.lead_share_rows
                     and "bounds" in session.can):
                 res = _solve_lead_first(session, built, obj, _with_time_left(opts, t_level), current, step)
-            if (res is None and options.lead_dive and options.formulation == "default" and built.lead
-                    and obj.name.startswith("shortfall") and {"bounds", "relaxation"} <= session.can):
-                dived = _lead_dive(session, built, obj, opts, current, t_level)
+            if (res is None and options.dive in DIVES and options.formulation == "default"
+                    and obj.name.startswith("shortfall") and DIVES[options.dive][1] <= session.can):
+                dived, exact = DIVES[options.dive][0](session, built, obj, opts, current, t_level)
                 if dived is not None and dived.objective < start_value - 0.5 * step:
                     current, start_value = dived.values, dived.objective
+                if exact and dived is not None and dived.status == "optimal":  # the level itself, solved smaller
+                    dived.seconds = time.perf_counter() - t_level
+                    res = dived
             if res is None:  # the whole level; with a known bound, a plan that reaches it will do
                 whole = opts if floor is None else replace(opts, good_enough=floor + 0.5 * step)
                 res = session.solve(obj, _with_time_left(whole, t_level), start=current)
@@ -332,11 +337,71 @@ def _solve_lead_first(session, built: Built, obj: Objective, opts: SolveOptions,
     return full
 
 
-DIVE_SHARE = 0.25  # of a level's time limit, at most, for the lead dive
+DIVE_SHARE = 0.25  # of a level's time limit, at most, for a dive
+
+
+def _dive_limit(opts: SolveOptions, t_level: float) -> float | None:
+    left = _remaining(opts, t_level)
+    return None if left is None else min(left, opts.time_limit * DIVE_SHARE)
+
+
+def _task_columns(built: Built) -> dict[str, list[int]]:
+    """Every column that belongs to one task (x, y, z, lead, v), by task."""
+    if built.task_cols is None:
+        out: dict[str, list[int]] = {}
+        for keys, col in built.x.items():
+            out.setdefault(keys[1], []).append(col)
+        for table in (built.y, built.v):
+            for (_n, tid, _k), col in table.items():
+                out.setdefault(tid, []).append(col)
+        for (tid, _k), col in built.z.items():
+            out.setdefault(tid, []).append(col)
+        for (_n, tid), col in built.lead.items():
+            out.setdefault(tid, []).append(col)
+        built.task_cols = out
+    return built.task_cols
+
+
+def _priority_dive(session, built: Built, obj: Objective, opts: SolveOptions, current: list[float],
+                   t_level: float) -> tuple[Result | None, bool]:
+    """A plan for shortfall level k that re-plans only the tasks of priority k. A primal heuristic.
+
+    The tasks of earlier priorities keep the last level's plan (their columns fixed), those
+    of later priorities are left empty, and the level is solved over what is left: a model
+    a fraction of the size, whose plan keeps every rule of the whole (fixing and emptying
+    only tighten bounds; an empty task keeps every rule; the held levels' rows involve only
+    the fixed tasks). Measured on the baseline: priorities 2-4 in 0.6-0.8 s each against
+    1.7-4.8 s with the lead dive, the whole solve then proving the dive's plan optimal at once.
+
+    Returns (result, exact): exact when no earlier-priority task has a column, so that the
+    smaller model has the same optimum as the level (emptying later tasks loses nothing
+    for level k): its optimal plan then settles the level.
+    """
+    prio = int(obj.name.rsplit("p", 1)[1])
+    cols, lo, hi = [], [], []
+    exact = True
+    for tid, task_cols in _task_columns(built).items():
+        p = built.problem.task[tid].priority
+        if p < prio:
+            exact = False
+            cols += task_cols
+            lo += [current[c] for c in task_cols]
+            hi += [current[c] for c in task_cols]
+        elif p > prio:
+            cols += task_cols
+            lo += [0.0] * len(task_cols)
+            hi += [0.0] * len(task_cols)
+    model = built.model
+    session.set_col_bounds(cols, lo, hi)
+    try:
+        res = session.solve(obj, replace(opts, time_limit=_dive_limit(opts, t_level), progress=None), start=current)
+    finally:
+        session.set_col_bounds(cols, [model.lb[c] for c in cols], [model.ub[c] for c in cols])
+    return (res if res.has_solution else None), exact
 
 
 def _lead_dive(session, built: Built, obj: Objective, opts: SolveOptions, current: list[float],
-               t_level: float) -> Result | None:
+               t_level: float) -> tuple[Result | None, bool]:
     """A good plan for the level, fast, to start the whole level from. A primal heuristic: exact
     only in that the plan it returns keeps every rule (it is a plan of the model with fewer choices).
 
@@ -352,10 +417,12 @@ def _lead_dive(session, built: Built, obj: Objective, opts: SolveOptions, curren
     levels only: by the cost and contributions levels every task's staffing is held, its lead
     is kept, and the dive would solve nearly the whole level twice (measured slower there).
     """
+    if not built.lead:
+        return None, False
     limit = None if opts.time_limit is None else opts.time_limit * DIVE_SHARE
     lp = session.relaxation(obj, replace(opts, time_limit=limit))
     if lp is None:
-        return None
+        return None, False
     cols, hi = [], []
     candidates: dict[str, list[tuple[str, int]]] = {}
     for (n, tid), col in sorted(built.lead.items()):
@@ -373,13 +440,14 @@ def _lead_dive(session, built: Built, obj: Objective, opts: SolveOptions, curren
     model = built.model
     session.set_col_bounds(cols, [0.0] * len(cols), hi)
     try:
-        left = _remaining(opts, t_level)
-        limit = None if left is None else min(left, opts.time_limit * DIVE_SHARE)
-        res = session.solve(obj, replace(opts, time_limit=limit, progress=None), start=current)
+        res = session.solve(obj, replace(opts, time_limit=_dive_limit(opts, t_level), progress=None), start=current)
     finally:
         session.set_col_bounds(cols, [model.lb[c] for c in cols], [model.ub[c] for c in cols])
-    return res if res.has_solution else None
+    return (res if res.has_solution else None), False
 
+
+#: the dives by name (PlanOptions.dive): the function, and what the session must be able to do
+DIVES = {"priority": (_priority_dive, frozenset({"bounds"})), "lead": (_lead_dive, frozenset({"bounds", "relaxation"}))}
 
 LEAD_CANDIDATES = 3
 
