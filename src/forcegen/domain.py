@@ -315,7 +315,7 @@ class LevelResult:
     """How one lexicographic level was solved."""
 
     name: str  # shortfall_p1 … shortfall_p5, cost, contributions
-    status: str  # optimal | feasible | skipped | …
+    status: str  # optimal | feasible | not_solved (no time left, or no plan found) | infeasible | error
     value: float  # incumbent objective value of the level
     bound: float | None  # best proven bound
     gap: float | None  # relative gap, 0 when optimal

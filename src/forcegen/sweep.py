@@ -34,9 +34,8 @@ cluster's ``Client(addr).get_executor()`` (``make_executor``). Reuse:
   a subset of the baseline's, so each lexicographic level's optimum is unchanged.
   Such a variant reuses the baseline's figures without a solve (only when the
   baseline was solved to optimality);
-* building the model takes well under a second even for the bundled baseline
-  (3,340 variables), so it is rebuilt per variant rather than shipped between
-  processes;
+* building the model takes well under a second even for the bundled baseline,
+  so it is rebuilt per variant rather than shipped between processes;
 * with a cache folder (``run_sweep(cache=…)``, passed to each worker in its payload)
   every solve goes through ``pipeline.solve_cached``: the baseline of a sweep run
   after a ``plan`` of the same input and options is read from the cache, and so is

@@ -6,7 +6,8 @@ share no row either. Only the lead ``L[n,t]`` — one constant nation for all
 periods — ties the parts together. ``split`` finds the parts (connected
 components of the rows once the lead columns are taken out) and gives each its
 own submodel in which the lead columns are *copied*: each part may choose its
-own lead. That is a relaxation of the model, with three uses in ``solve.py``:
+own lead. That is a relaxation of the model, with these uses in ``solve.py``
+(``PlanOptions(by_parts=True)``; off by default):
 
 - its optimum, the sum of the parts' optima, bounds a level from below;
 - the parts are small and independent, so they solve far faster than the whole

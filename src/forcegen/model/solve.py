@@ -8,9 +8,13 @@ plan, which is feasible for it; the empty plan starts the first level, so valid
 input always yields a plan. A level with no variables is settled without a
 solver call.
 
-With HiGHS each level is first solved part by part (``decompose.py``), then, if
-the parts do not settle it, through its lead-share relaxation (shortfall levels,
-``_solve_lead_first``) and as one model. With a time limit, each level gets
+By default (``PlanOptions``; ``models/FORMULATION.md``, "How each level is solved by
+default") a level is settled without a solve when its start reaches a bound known in
+advance (0 for non-negative levels; a restricted what-if's baseline, ``lower``); a
+shortfall level is otherwise first dived (``_priority_dive``: only its own tasks
+re-planned, exact on the first level) and then solved as one model from the best plan
+found. Solving part by part (``decompose.py``) and through the lead-share relaxation
+(``_solve_lead_first``) are options, off by default. With a time limit, each level gets
 ``level_budget`` of what is left, so that no level starves the ones after it.
 """
 
@@ -295,9 +299,9 @@ def _solve_lead_first(session, built: Built, obj: Objective, opts: SolveOptions,
 
     The lead-share rule (5f) is what makes the model hard. So:
     1. solve the level with the rows Σ v = a·P relaxed: its optimum V_R bounds the level from below;
-    2. pick each staffed task's lead from that plan (the eligible nation present in every staffed
-       period with the largest least share), fix the leads, and solve again with every rule:
-       a plan that keeps all rules, of value V_F;
+    2. keep as lead candidates of each staffed task the ``LEAD_CANDIDATES`` best eligible nations of
+       that plan (present in every staffed period, largest least share), the others barred, and
+       solve again with every rule: a plan that keeps all rules, of value V_F;
     3. if V_F = V_R the level is proven optimal; otherwise solve the full level from the better
        plan, with the valid cut f ≥ V_R, which lets the solver stop as soon as it reaches it.
     Returns None when the relaxation does not finish in half the level's time (the caller then
