@@ -333,6 +333,22 @@ def task_share(b: Built, tid: str, lead: bool) -> tuple[int, int]:
     return table[tid]
 
 
+def set_lead_columns(b: Built, values: list[float], leads: dict[str, str]) -> None:
+    """Set the lead and lead-share columns of a plan whose x, y and z are set: L[n,t] = 1 for the
+    given lead of every staffed task, and v[n,t,k] = a·P[t,k] for the lead (rule 5f), 0 for the others."""
+    staffed = {tid for (tid, _k), z in b.z.items() if values[z] > 0.5}
+    for (n, tid), col in b.lead.items():
+        values[col] = 1.0 if tid in staffed and leads.get(tid) == n else 0.0
+    for (n, tid, k), col in b.v.items():
+        if values[b.lead[(n, tid)]]:
+            g = task_scale(b, tid)[0]
+            a = task_share(b, tid, lead=True)[0]
+            values[col] = a * sum(values[c] * (b.ppu[c] // g) for m in b.nations_by_tk[(tid, k)]
+                                  for c in b.x_by_ntk[(m, tid, k)])
+        else:
+            values[col] = 0.0
+
+
 def _share_terms(b: Built, own: list[int], all_cols: list[int], own_coef: int, all_coef: int,
                  g: int) -> dict[int, float]:
     """The terms of own_coef·P[n,t,k] − all_coef·P[t,k], personnel in steps of g (a nation against its task)."""

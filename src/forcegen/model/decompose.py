@@ -29,7 +29,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from .build import task_scale, task_share
+from .build import set_lead_columns, task_share
 from .linear import LinearModel, Objective, Row, violations
 
 
@@ -444,12 +444,7 @@ class PartSolver:
 
     def _finish(self, values: list[float], lead: dict[str, str], rows: list[Row]) -> list[float] | None:
         """Set the lead and lead-share columns for ``lead`` and check every row; the plan, or None."""
-        staffed_tasks = {tid for (tid, k), z in self.built.z.items() if values[z] > 0.5}
-        for (n, tid), col in self.built.lead.items():
-            values[col] = 1.0 if tid in staffed_tasks and lead.get(tid) == n else 0.0
-        for (n, tid, k), col in self.built.v.items():  # the lead carries a·P[t,k] (rule 5f), the others 0
-            a = task_share(self.built, tid, lead=True)[0] if lead.get(tid) == n else 0
-            values[col] = a * self._personnel(values, None, tid, k) / task_scale(self.built, tid)[0]
+        set_lead_columns(self.built, values, lead)
         if violations(self.built.model, rows, values):
             return None
         return values

@@ -23,7 +23,7 @@ from __future__ import annotations
 import math
 
 from ..domain import Plan
-from .build import Built, task_scale, task_share
+from .build import Built, set_lead_columns, task_scale, task_share
 from .linear import Row, violations
 
 #: rule families whose rows only cap sums of allocations with non-negative coefficients
@@ -96,23 +96,11 @@ def _staff(built: Built, values: list[float], leads: dict[str, str]) -> None:
 
 def _indicators(built: Built, values: list[float], leads: dict[str, str]) -> None:
     """Set y, z, lead, v and a stability level's moved units from the allocations."""
-    staffed: set[str] = set()
     for (n, tid, k), y in built.y.items():
         values[y] = 1.0 if any(values[c] > 0 for c in built.x_by_ntk[(n, tid, k)]) else 0.0
-        if values[y]:
-            staffed.add(tid)
     for (tid, k), z in built.z.items():
         values[z] = 1.0 if any(values[built.y[(n, tid, k)]] for n in built.nations_by_tk[(tid, k)]) else 0.0
-    for (n, tid), col in built.lead.items():
-        values[col] = 1.0 if tid in staffed and leads.get(tid) == n else 0.0
-    for (n, tid, k), col in built.v.items():  # the lead carries a·P[t,k] (rule 5f), the others 0
-        if values[built.lead[(n, tid)]]:
-            g = task_scale(built, tid)[0]
-            a = task_share(built, tid, lead=True)[0]
-            values[col] = a * sum(values[c] * (built.ppu[c] // g) for m in built.nations_by_tk[(tid, k)]
-                                  for c in built.x_by_ntk[(m, tid, k)])
-        else:
-            values[col] = 0.0
+    set_lead_columns(built, values, leads)
     for row in built.model.rows:  # d ≥ ±(X − base): the least d that keeps both rows
         if row.name.startswith(("moved_up[", "moved_down[")):
             d = row.cols[0]
