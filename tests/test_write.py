@@ -71,6 +71,17 @@ def test_tables_and_frozen_headers(written):
     assert {"tblSolveLog", "tblNotes"} <= set(wb["Summary"].tables)
 
 
+def test_every_sheet_prints_landscape_one_page_wide_with_its_header_row(written):
+    rep, _, wb = written
+    for ws in wb.worksheets:
+        assert ws.page_setup.orientation == "landscape", ws.title
+        assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
+        assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0), ws.title  # 1 is the default
+        assert ws.print_title_rows == "$1:$1", ws.title
+        assert ws.oddHeader.left.text == rep.value("scenario"), ws.title
+        assert ws.oddFooter.left.text == "&A" and "&P" in ws.oddFooter.right.text, ws.title
+
+
 def test_summary_rows_and_values(written):
     rep, _, wb = written
     ws = wb["Summary"]

@@ -57,10 +57,11 @@ def write_plan(report: Report, path, *, input_path=None) -> Path:
     or a folder. The parent folder is created when missing.
     """
     return write_atomically(path, lambda wb: _Writer(wb, report).write(),
-                            input_paths=() if input_path is None else (input_path,), what="plan")
+                            input_paths=() if input_path is None else (input_path,), what="plan",
+                            title=str(report.value("scenario") or ""))
 
 
-def write_atomically(path, fill, *, input_paths=(), what: str = "plan") -> Path:
+def write_atomically(path, fill, *, input_paths=(), what: str = "plan", title: str = "") -> Path:
     """Create an XlsxWriter workbook, let ``fill(wb)`` write it, and put it at ``path`` whole or not at all.
 
     The workbook is built in memory, written to a temporary file in the target's
@@ -71,7 +72,8 @@ def write_atomically(path, fill, *, input_paths=(), what: str = "plan") -> Path:
     ``ForcegenError`` ("cannot write PATH: the system's reason") when the file
     cannot be written: a folder without write permission, a full disk. The parent
     folder is created when missing. ``what`` names the output in messages
-    ("plan", "comparison").
+    ("plan", "comparison"). Every sheet is set up for printing (``set_up_printing``),
+    with ``title`` (the scenario) in the page header.
     """
     target = Path(path)
     for input_path in input_paths:
@@ -79,7 +81,29 @@ def write_atomically(path, fill, *, input_paths=(), what: str = "plan") -> Path:
             raise UsageError(f"refusing to write the {what} over the input workbook {input_path}")
     if target.is_dir():
         raise UsageError(f"output path {target} is a folder; give a file name such as {what}.xlsx")
-    return xlsx_atomically(target, fill, WORKBOOK_OPTIONS)
+    def fill_and_set_up(wb) -> None:
+        fill(wb)
+        set_up_printing(wb, title)
+
+    return xlsx_atomically(target, fill_and_set_up, WORKBOOK_OPTIONS)
+
+
+def set_up_printing(wb, title: str = "") -> None:
+    """Every worksheet prints landscape on A4, one page wide, its first row repeated on every
+    page, the title in the header and the sheet name and page number in the footer."""
+    from xlsxwriter.worksheet import Worksheet
+
+    header = "&L" + title.replace("&", "&&") if title else ""
+    for ws in wb.worksheets():
+        if not isinstance(ws, Worksheet):
+            continue
+        ws.set_landscape()
+        ws.set_paper(9)
+        ws.fit_to_pages(1, 0)
+        ws.repeat_rows(0)
+        if header:
+            ws.set_header(header)
+        ws.set_footer("&L&A&RPage &P of &N")
 
 
 def write_json_summary(report: Report) -> dict:
