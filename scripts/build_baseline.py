@@ -108,9 +108,9 @@ def read_rows(data: Path) -> dict[str, list[dict[str, object]]]:
         with open(path, newline="", encoding="utf-8-sig") as f:
             reader = csv.DictReader(f)
             header = [h.strip().lower() for h in reader.fieldnames or []]
-            unknown = [h for h in header if h not in known]
-            if unknown:
-                raise DataError(f"{path}: unknown column(s) {', '.join(unknown)}")
+            for h in header:
+                if h not in known:  # a column of a rule not built yet (SPEC section 5): left out
+                    warn(f"{path.name}: column {h} skipped (not in this version's schema)")
             reader.fieldnames = header
             records = []
             for line in reader:
@@ -118,6 +118,12 @@ def read_rows(data: Path) -> dict[str, list[dict[str, object]]]:
                     raise DataError(f"{path} line {reader.line_num}: more cells than header columns")
                 if all(is_blank(v) for v in line.values()):
                     continue
+                line = {k: v for k, v in line.items() if k in known}
+                if sheet.key_value:
+                    name = str(line.get("parameter") or "").strip().lower()
+                    if name not in params:
+                        warn(f"{path.name}: parameter {name} skipped (not in this version's schema)")
+                        continue
                 record: dict[str, object] = {}
                 for name, raw in line.items():
                     col = known[name]
@@ -127,6 +133,11 @@ def read_rows(data: Path) -> dict[str, list[dict[str, object]]]:
                 records.append(record)
         rows[sheet.name] = records
     return rows
+
+
+def warn(message: str) -> None:
+    """One line on stderr for what the build leaves out."""
+    print(f"warning: {message}", file=sys.stderr)
 
 
 def typed(col: Column, raw: str | None, where: str) -> object:

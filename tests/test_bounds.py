@@ -37,6 +37,13 @@ def _set(sheet: str, index: int, **values):
     return edit
 
 
+def _sustained(rate: float, km: float):
+    def edit(rows):
+        rows["Scenario"] += [{"parameter": "supply_rate", "value": rate}, {"parameter": "resupply_km", "value": km}]
+        rows["Locations"][0].update(latitude=50.0, longitude=30.0)
+    return edit
+
+
 @pytest.mark.parametrize(("edit", "expected"), [
     (lambda r: None, True),
     (lambda r: r["Pledges"].pop(1), True),  # a nation withdraws its pledge
@@ -61,10 +68,36 @@ def _set(sheet: str, index: int, **values):
     (lambda r: r["Scenario"].append({"parameter": "lead_min_share", "value": 0.5}), True),
     (lambda r: r["Scenario"].append({"parameter": "lead_min_share", "value": 0.1}), False),
     (lambda r: r["Scenario"].append({"parameter": "ceasefire", "value": "no"}), False),
+    # SPEC section 5: a rule switched on, or made tighter, takes options away
+    (lambda r: r["Scenario"].append({"parameter": "lift_capacity", "value": 100}), True),
+    (_sustained(40, 300), True),
 ])
 def test_restricts_says_yes_only_when_options_are_taken_away(edit, expected):
     base, variant = _variant(edit)
     assert restricts(base, variant) is expected
+
+
+@pytest.mark.parametrize(("edit", "expected"), [
+    (lambda r: None, True),
+    (_set("Scenario", 2, value=50), True),  # more supply needed per person
+    (_set("Scenario", 2, value=30), False),
+    (_set("Scenario", 3, value=200), True),  # a shorter resupply range
+    (_set("Scenario", 3, value=400), False),
+    (_set("Scenario", 4, value=50), True),  # less lift
+    (_set("Scenario", 4, value=150), False),
+    (_set("Locations", 0, host_throughput=2), True),
+    (_set("Locations", 0, host_throughput=9), False),
+    (_set("Locations", 0, latitude=51.0), False),
+    (lambda r: r["Scenario"].pop(4), False),  # the lift rule switched off
+])
+def test_restricts_with_the_logistics_rules_on(edit, expected):
+    rows = tiny()
+    _sustained(40, 300)(rows)
+    rows["Scenario"].append({"parameter": "lift_capacity", "value": 100})
+    rows["Locations"][0]["host_throughput"] = 5
+    new = copy.deepcopy(rows)
+    edit(new)
+    assert restricts(problem_from_rows(rows), problem_from_rows(new)) is expected
 
 
 def test_loosening_is_not_a_restriction_the_other_way_round():

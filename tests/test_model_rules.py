@@ -747,6 +747,128 @@ def test_valid_input_is_never_infeasible(solver, case):
 
 
 # ==========================================================================
+# (6) sustainment (SPEC 5.1)
+# ==========================================================================
+def site(lid: str, lon: float, host: float = 0, country: str = "UKR", **kw) -> dict:
+    """A location on the 50th parallel: one degree of longitude there is about 71.5 km."""
+    return {"location": lid, "name": f"Site {lid}", "country": country, "kind": "land_base", "latitude": 50.0,
+            "longitude": lon, "host_throughput": host, **kw}
+
+
+@covers("sustainment")
+@solvers
+@pytest.mark.parametrize("resupply_km, near_host, p1", [
+    (300, 4, 2),     # NEAR (143 km) feeds one company (4 t/day); FAR (429 km) is out of range
+    (300, 8, 0),     # NEAR feeds both
+    (500, 4, 0),     # FAR is in range too
+    (100, 8, 4),     # nothing in range: no company may stay at L1
+])
+def test_sustainment_sources_within_range(solver, resupply_km, near_host, p1):
+    # T1 at L1 (lon 30) needs 2 INF of 100 in periods 1..2; AAA pledges 2 at cost 10.
+    # supply_rate 40 t/day per 1,000: one company needs 4 t/day. L1 has no host support; NEAR
+    # (lon 32, about 143 km) has near_host t/day, FAR (lon 36, about 429 km) 100 t/day.
+    # Companies at L1 per period = ⌊(supply in range)/4⌋, at most 2; shortfall = 2 × (2 − that);
+    # cost 10 per company-period; contributions 2 when anything is placed.
+    r = rows(tasks=[task("T1")], requirements=[need("T1", 2)], pledges=[pledge("P-A", "AAA", 2, 10)],
+             locations=[site("L1", 30), site("NEAR", 32, near_host), site("FAR", 36, 100)],
+             supply_rate=40, resupply_km=resupply_km)
+    plan = solve(r, solver)
+    placed = (4 - p1)
+    assert_levels(plan, p1=p1, cost=10 * placed, contributions=2 if placed else 0)
+
+
+@covers("sustainment")
+@solvers
+@pytest.mark.parametrize("throughput, p1", [(10, 0), (8, 2)])
+def test_sustainment_depot_units(solver, throughput, p1):
+    # T1 (priority 1) at L1 needs 2 INF of 100; T2 (priority 2) at DEP (lon 31, about 72 km) needs one
+    # DEPOT unit of 10 personnel delivering `throughput` t/day; no host support anywhere; rate 40.
+    # Needs: 4 t/day per company, 0.4 t/day for the depot's own crew.
+    # throughput 10: 8 + 0.4 ≤ 10, both companies stay: p1 = 0, p2 = 0.
+    # throughput 8: 8.4 > 8, so only one company (4.4 ≤ 8): p1 = 2 × 1 = 2, p2 = 0 (the depot is
+    # placed, or no company could stay). Contributions: AAA on T1 and BBB on T2, two periods each.
+    depot = dict(capability("DEPOT", 10, "logistics"), throughput=throughput)
+    r = rows(capabilities=[INF, depot], tasks=[task("T1"), task("T2", priority=2, pillar="logistics")],
+             basing=[{"task": "T1", "location": "L1"}, {"task": "T2", "location": "DEP"}],
+             requirements=[need("T1", 2), need("T2", 1, "DEPOT")],
+             pledges=[pledge("P-A", "AAA", 2), pledge("P-D", "BBB", 1, capability="DEPOT")],
+             locations=[site("L1", 30), site("DEP", 31)], supply_rate=40, resupply_km=300)
+    plan = solve(r, solver)
+    assert_levels(plan, p1=p1, contributions=4)
+    assert units_on(plan, task="T2") == 2
+
+
+@covers("sustainment")
+@solvers
+def test_sustainment_host_support_and_no_country(solver):
+    # T1 may be based at L1 (UKR, host 4 t/day: one company) or SPACE (country ---: needs no supply,
+    # holds 100 personnel). T1 needs 3 INF, AAA pledges 3: one at L1 and one in SPACE per period,
+    # shortfall 2 × 1 = 2; contributions 2 (AAA on T1 in each period, wherever its units are).
+    space = {"location": "SPACE", "name": "Space", "country": "---", "kind": "remote", "personnel_capacity": 100}
+    r = rows(tasks=[task("T1")], requirements=[need("T1", 3)], pledges=[pledge("P-A", "AAA", 3)],
+             basing=[{"task": "T1", "location": "L1"}, {"task": "T1", "location": "SPACE"}],
+             locations=[site("L1", 30, 4), space], supply_rate=40, resupply_km=300)
+    plan = solve(r, solver)
+    assert_levels(plan, p1=2, contributions=2)
+    assert units_on(plan, location="SPACE", period=1) == 1 and units_on(plan, location="L1", period=1) == 1
+
+
+# ==========================================================================
+# (7) lift (SPEC 5.2)
+# ==========================================================================
+@covers("lift")
+@solvers
+def test_lift_paces_the_build_up(solver):
+    # T1 needs 3 INF of 100 in periods 1..3; AAA pledges 3. Lift 100 personnel a period: one company
+    # arrives in each period, so 1, 2, 3 companies are in place: shortfall (3−1) + (3−2) + 0 = 3.
+    # Contributions 3 (AAA on T1 in each period).
+    r = rows(3, tasks=[task("T1", end=3)], requirements=[need("T1", 3)], pledges=[pledge("P-A", "AAA", 3)],
+             lift_capacity=100)
+    plan = solve(r, solver)
+    assert_levels(plan, p1=3, contributions=3)
+    assert [units_on(plan, period=k) for k in (1, 2, 3)] == [1, 2, 3]
+
+
+@covers("lift")
+@solvers
+@pytest.mark.parametrize("home_in_area, p1", [("no", 1), ("yes", 2)])
+def test_lift_airlift_pledge_relieves_it(solver, home_in_area, p1):
+    # As above, plus task T0 (priority 1, periods 1..3) at HOME that needs one ALIFT unit (10 personnel,
+    # moves 100 a period), pledged by BBB. With the airlift, 200 personnel can arrive a period.
+    # HOME not in the area: 2 companies arrive in period 1, the third in period 2: shortfall 1.
+    # HOME in the area: the airlift's own 10 arrive too, so period 1 takes 10 + 100 (a second company
+    # would make 210 > 200); periods 2 and 3 then hold all three: shortfall 2.
+    # Contributions: AAA on T1 and BBB on T0 in each of 3 periods = 6.
+    alift = dict(capability("ALIFT", 10, "logistics"), lift_per_period=100)
+    home = {"location": "HOME", "name": "Home base", "country": "GBR", "kind": "training_area",
+            "in_area": home_in_area}
+    r = rows(3, capabilities=[INF, alift], tasks=[task("T1", end=3), task("T0", end=3, pillar="logistics")],
+             basing=[{"task": "T1", "location": "L1"}, {"task": "T0", "location": "HOME"}],
+             requirements=[need("T1", 3), need("T0", 1, "ALIFT")],
+             pledges=[pledge("P-A", "AAA", 3), pledge("P-L", "BBB", 1, capability="ALIFT")],
+             locations=[location("L1"), home], lift_capacity=100)
+    plan = solve(r, solver)
+    assert_levels(plan, p1=p1, contributions=6)
+
+
+@covers("lift")
+@solvers
+def test_lift_counts_moves_between_locations(solver):
+    # T1 (periods 1..2) at L1 and T2 (periods 2..3... here 2..2) at L2 each need 1 INF; AAA pledges 1.
+    # Lift 100: in period 1 the company goes to L1 (100 arrive); in period 2 it is needed at L2 and at
+    # L1. Moving it to L2 is an arrival at L2 of 100 (allowed), so either task can have it.
+    # T1 is priority 1, T2 priority 2: the company stays on T1 in both periods; p2 shortfall 1.
+    # With lift 0 nothing can arrive at all: p1 = 2, p2 = 1.
+    for lift, p1 in ((100, 0), (0, 2)):
+        r = rows(tasks=[task("T1"), task("T2", priority=2, start=2)], requirements=[need("T1", 1), need("T2", 1)],
+                 basing=[{"task": "T1", "location": "L1"}, {"task": "T2", "location": "L2"}],
+                 pledges=[pledge("P-A", "AAA", 1)], locations=[location("L1"), location("L2")],
+                 lift_capacity=lift)
+        plan = solve(r, solver)
+        assert_levels(plan, p1=p1, p2=1, contributions=2 if lift else 0)
+
+
+# ==========================================================================
 # completeness
 # ==========================================================================
 def test_every_rule_family_has_a_test():

@@ -7,6 +7,7 @@ verifier read them.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
@@ -85,6 +86,17 @@ def host_label(host: str) -> str:
     return "host country (none)" if host == NO_HOST else host
 
 
+EARTH_RADIUS_KM = 6371.0088  # mean radius (IUGG)
+
+
+def great_circle_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    """Great-circle distance in km between two points given in decimal degrees (haversine)."""
+    p1, p2 = math.radians(lat1), math.radians(lat2)
+    dp, dl = p2 - p1, math.radians(lon2 - lon1)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * EARTH_RADIUS_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
 @dataclass(frozen=True)
 class Scenario:
     horizon: int
@@ -95,6 +107,21 @@ class Scenario:
     currency: str = "EUR"
     #: ISO alpha-3 code of the host country, or ``NO_HOST`` ("---") for none; see ``in_host``
     host_country: str = DEFAULT_HOST
+    #: SPEC 5.1 sustainment: tonnes per day per 1,000 personnel, and the resupply radius (km); None = rule off
+    supply_rate: float | None = None
+    resupply_km: float | None = None
+    #: SPEC 5.2 lift: personnel surface and charter lift move into the area per period; None = rule off
+    lift_capacity: int | None = None
+
+    @property
+    def sustainment(self) -> bool:
+        """Whether the sustainment rule (SPEC 5.1) is on."""
+        return self.supply_rate is not None
+
+    @property
+    def lift(self) -> bool:
+        """Whether the lift rule (SPEC 5.2) is on."""
+        return self.lift_capacity is not None
 
     @property
     def periods(self) -> range:
@@ -116,6 +143,8 @@ class Capability:
     domain: str
     unit: str
     personnel_per_unit: int
+    throughput: float = 0.0  # SPEC 5.1: tonnes per day one allocated unit delivers (a depot)
+    lift_per_period: float = 0.0  # SPEC 5.2: personnel one allocated unit moves into the area per period
 
 
 @dataclass(frozen=True)
@@ -127,6 +156,18 @@ class Location:
     personnel_capacity: int | None = None  # None = unlimited
     latitude: float | None = None
     longitude: float | None = None
+    host_throughput: float = 0.0  # SPEC 5.1: tonnes per day of host-nation support here
+    in_area: bool | None = None  # SPEC 5.2: needs lift; None = the default (yes unless the country is ---)
+
+    @property
+    def needs_lift(self) -> bool:
+        """Whether personnel based here count as arrivals against lift (SPEC 5.2)."""
+        return self.in_area if self.in_area is not None else self.country != NO_COUNTRY
+
+    @property
+    def needs_supply(self) -> bool:
+        """Whether personnel here need sustainment (SPEC 5.1): everywhere but locations without a country."""
+        return self.country != NO_COUNTRY
 
 
 @dataclass(frozen=True)
@@ -288,6 +329,33 @@ class Problem:
         if only and not any(self.caveat_matches(c, pledge, task, location) for c in only):
             barred += only
         return tuple(barred)
+
+    def distance_km(self, a: str, b: str) -> float | None:
+        """Great-circle distance between two locations; 0 from a location to itself; None without coordinates."""
+        if a == b:
+            return 0.0
+        la, lb = self.location[a], self.location[b]
+        if None in (la.latitude, la.longitude, lb.latitude, lb.longitude):
+            return None
+        return great_circle_km(la.latitude, la.longitude, lb.latitude, lb.longitude)
+
+    @cached_property
+    def supply_sources(self) -> dict[str, tuple[str, ...]]:
+        """SPEC 5.1: for each location that needs supply, the locations within resupply range of it (itself first).
+
+        Empty when the sustainment rule is off.
+        """
+        km = self.scenario.resupply_km
+        if not self.scenario.sustainment or km is None:
+            return {}
+        out = {}
+        for loc in self.locations:
+            if not loc.needs_supply:
+                continue
+            near = [s.id for s in self.locations
+                    if s.id != loc.id and (d := self.distance_km(s.id, loc.id)) is not None and d <= km]
+            out[loc.id] = (loc.id, *near)
+        return out
 
     def personnel_per_unit(self, pledge: Pledge) -> int:
         return self.capability[pledge.capability].personnel_per_unit

@@ -134,6 +134,8 @@ MAX_PERSONNEL = 1_000_000_000
 MAX_COST = 1_000_000_000.0
 MAX_WEIGHT = 1_000_000.0
 MAX_NATIONS = 1_000
+MAX_RATE = 1_000_000.0  # tonnes per day (per 1,000 personnel, per unit or per location)
+MAX_KM = 40_000.0  # about the Earth's circumference
 
 
 def _c(name, kind, description, **kw) -> Column:
@@ -151,6 +153,14 @@ SCENARIO_PARAMETERS: tuple[Column, ...] = (
     _c("host_country", "country", "ISO alpha-3 code of the host country: personnel at locations in it count as "
        "inside in the reports' personnel split, all others as outside; --- for none (everyone outside)",
        required=False, default=DEFAULT_HOST),
+    # SPEC section 5.1 sustainment and 5.2 lift: blank = rule off
+    _c("supply_rate", "number", "Sustainment rule (SPEC 5.1): tonnes of supply per day per 1,000 deployed personnel; "
+       "blank = rule off", required=False, minimum=0, maximum=MAX_RATE),
+    _c("resupply_km", "number", "Sustainment rule: how far (km, great-circle) a depot or host-nation source can "
+       "resupply; required when supply_rate is set", required=False, minimum=0, maximum=MAX_KM,
+       exclusive_minimum=True),
+    _c("lift_capacity", "int", "Lift rule (SPEC 5.2): personnel that surface and charter lift can move into the area "
+       "of operations in one period; blank = rule off", required=False, minimum=0, maximum=MAX_PERSONNEL),
 )
 
 SHEETS: tuple[Sheet, ...] = (
@@ -185,6 +195,11 @@ SHEETS: tuple[Sheet, ...] = (
             _c("domain", "enum", "Domain of the capability", choices=DOMAINS),
             _c("unit", "text", "Label of one unit: company, squadron, ship, depot, team …"),
             _c("personnel_per_unit", "int", "Personnel in one deployed unit", minimum=0, maximum=MAX_UNIT_PERSONNEL, width=18),
+            _c("throughput", "number", "Sustainment: tonnes of supply per day one allocated unit delivers (a depot)",
+               required=False, default=0.0, minimum=0, maximum=MAX_RATE),
+            _c("lift_per_period", "number", "Lift: personnel one allocated unit moves into the area of operations in a "
+               "period (an airlift detachment)", required=False, default=0.0, minimum=0, maximum=MAX_PERSONNEL,
+               width=16),
         ),
         key=("capability",),
     ),
@@ -199,6 +214,10 @@ SHEETS: tuple[Sheet, ...] = (
             _c("personnel_capacity", "int", "Most personnel the location can hold in a period; blank = unlimited", required=False, minimum=0, maximum=MAX_PERSONNEL, width=18),
             _c("latitude", "number", "Decimal degrees", required=False, minimum=-90, maximum=90),
             _c("longitude", "number", "Decimal degrees", required=False, minimum=-180, maximum=180),
+            _c("host_throughput", "number", "Sustainment: tonnes of supply per day host-nation support provides here",
+               required=False, default=0.0, minimum=0, maximum=MAX_RATE, width=16),
+            _c("in_area", "yesno", "Lift: whether personnel based here must be brought in by lift; blank = yes, "
+               "and no where the country is ---", required=False),
         ),
         key=("location",),
     ),

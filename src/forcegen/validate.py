@@ -340,6 +340,8 @@ def build_problem(tables: dict[str, Table], file: str = "", strict: bool = False
         if v["rule"] == "max_personnel" and v["limit"] is None and "limit" not in bad:
             chk.add("Caveats", row_no, "limit", "a max_personnel caveat needs a limit (whole number ≥ 0)")
 
+    _logistics_checks(chk, scenario_values, recs)
+
     if chk.issues:
         raise InputError(sorted(chk.issues, key=_issue_order))
 
@@ -352,6 +354,9 @@ def build_problem(tables: dict[str, Table], file: str = "", strict: bool = False
         lead_min_share=float(sv["lead_min_share"]),
         currency=str(sv["currency"] or "EUR"),
         host_country=str(sv["host_country"]),
+        supply_rate=_opt_float(sv["supply_rate"]),
+        resupply_km=_opt_float(sv["resupply_km"]),
+        lift_capacity=sv["lift_capacity"],
     )
     H = scenario.horizon
     return d.Problem(
@@ -360,12 +365,14 @@ def build_problem(tables: dict[str, Table], file: str = "", strict: bool = False
             d.Nation(v["nation"], v["name"], v["european"], v["fair_share"]) for _, v, _ in recs["Nations"]
         ),
         capabilities=tuple(
-            d.Capability(v["capability"], v["name"], v["domain"], v["unit"], v["personnel_per_unit"])
+            d.Capability(v["capability"], v["name"], v["domain"], v["unit"], v["personnel_per_unit"],
+                         throughput=float(v["throughput"]), lift_per_period=float(v["lift_per_period"]))
             for _, v, _ in recs["Capabilities"]
         ),
         locations=tuple(
             d.Location(v["location"], v["name"], v["country"], v["kind"], v["personnel_capacity"],
-                       v["latitude"], v["longitude"])
+                       v["latitude"], v["longitude"], host_throughput=float(v["host_throughput"]),
+                       in_area=v["in_area"])
             for _, v, _ in recs["Locations"]
         ),
         tasks=tuple(
@@ -395,6 +402,41 @@ def build_problem(tables: dict[str, Table], file: str = "", strict: bool = False
         source=file,
         warnings=tuple(str(i) for i in unknown),
     )
+
+
+def _opt_float(value) -> float | None:
+    return None if value is None else float(value)
+
+
+def _logistics_checks(chk: _Checker, scenario: dict[str, object], recs: dict[str, list]) -> None:
+    """SPEC 5.1's cross-checks: resupply_km with supply_rate, and coordinates of every basing location."""
+    if scenario.get("supply_rate") is None:
+        return
+    if scenario.get("resupply_km") is None:
+        chk.add("Scenario", None, None, "supply_rate is set (the sustainment rule is on) but resupply_km is "
+                "missing: add a resupply_km row (km a depot can resupply, > 0)")
+    ceasefire = scenario.get("ceasefire", True)
+    horizon = scenario.get("horizon")
+    active = set()
+    for _, v, bad in recs["Tasks"]:
+        if "task" in bad or v.get("active") is False:
+            continue
+        if v.get("requires_ceasefire") and ceasefire is False:
+            continue
+        if horizon is not None and v.get("start_period") is not None and v["start_period"] > horizon:
+            continue
+        active.add(v["task"])
+    used: dict[str, str] = {}
+    for _, v, bad in recs["Basing"]:
+        if "task" not in bad and "location" not in bad and v["task"] in active:
+            used.setdefault(v["location"], v["task"])
+    for row_no, v, bad in recs["Locations"]:
+        if "location" in bad or v["location"] not in used or v.get("country") == NO_COUNTRY:
+            continue
+        for c in ("latitude", "longitude"):
+            if v.get(c) is None and c not in bad:
+                chk.add("Locations", row_no, c, f"{c} is required: {v['location']} is a basing location of active "
+                        f"task {used[v['location']]} and the sustainment rule is on (Scenario supply_rate)")
 
 
 _SHEET_ORDER = {s.name: i for i, s in enumerate(SHEETS)}

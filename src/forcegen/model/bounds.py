@@ -31,6 +31,8 @@ def restricts(base: Problem, variant: Problem) -> bool:
         return False
     if exact_share(vs.lead_min_share) < exact_share(bs.lead_min_share):
         return False
+    if not _logistics_restrict(bs, vs):
+        return False
     if variant.capabilities != base.capabilities or variant.requirements != base.requirements:
         return False
     if not set(variant.basing) <= set(base.basing):
@@ -45,6 +47,11 @@ def restricts(base: Problem, variant: Problem) -> bool:
             return False
         if b.personnel_capacity is not None and (loc.personnel_capacity is None
                                                  or loc.personnel_capacity > b.personnel_capacity):
+            return False
+        if bs.sustainment and ((b.latitude, b.longitude) != (loc.latitude, loc.longitude)
+                               or loc.host_throughput > b.host_throughput):
+            return False
+        if bs.lift and b.needs_lift and not loc.needs_lift:
             return False
     if {t.id for t in variant.tasks} != {t.id for t in base.tasks}:
         return False
@@ -66,6 +73,18 @@ def restricts(base: Problem, variant: Problem) -> bool:
         if p.status == "firm" and b.status == "conditional":
             return False
     return _caveats_restrict(base, variant)
+
+
+def _logistics_restrict(bs, vs) -> bool:
+    """SPEC section 5.1-5.2: a rule on in the baseline is on in the variant, at least as tight."""
+    if bs.sustainment:
+        if not vs.sustainment or vs.supply_rate < bs.supply_rate:
+            return False
+        if vs.resupply_km is None or bs.resupply_km is None or vs.resupply_km > bs.resupply_km:
+            return False
+    if bs.lift and (not vs.lift or vs.lift_capacity > bs.lift_capacity):
+        return False
+    return True
 
 
 def _caveats_restrict(base: Problem, variant: Problem) -> bool:

@@ -110,6 +110,12 @@ class Built:
     ppu: dict[int, int] = field(default_factory=dict)  # column of x -> personnel per unit
     cap_of: dict[int, str] = field(default_factory=dict)  # column of x -> capability
     x_pledge: dict[int, str] = field(default_factory=dict)  # column of x -> pledge
+    # SPEC section 5: flows (source, location, period) of the sustainment rule, arrivals (location, period) of lift
+    flow: dict[tuple[str, str, int], int] = field(default_factory=dict)
+    arrive: dict[tuple[str, int], int] = field(default_factory=dict)
+    #: columns whose units add capacity to a rule (depot units' throughput, lift units' lift): allocating
+    #: them can let other tasks be covered, so they are not "free to empty" like the other columns
+    enabling: set[int] = field(default_factory=set)
 
     def weight(self, k: int) -> int:
         """How many periods the model period k stands for."""
@@ -127,10 +133,12 @@ def period_blocks(problem: Problem, aggregate: bool = True, reference=None) -> d
     best period without breaking a rule (the periods are linked only through the
     constant lead, which is the same in each copy) and without worsening any level,
     since the levels add up over periods. So one representative period per block,
-    weighted by the block's size, gives the same optimum as all periods.
+    weighted by the block's size, gives the same optimum as all periods. Sustainment
+    (SPEC 5.1) holds period by period, so it keeps this true; lift (5.2) links each period to
+    the one before, so with lift on every period is its own block.
     """
     periods = problem.scenario.periods
-    if not aggregate:
+    if not aggregate or problem.scenario.lift:  # lift links each period to the one before
         return {k: (k,) for k in periods}
     active = {k: [] for k in periods}
     for t in problem.tasks:
@@ -463,6 +471,123 @@ def add_lead_share(b: Built) -> None:
             b.lead_share_rows.append(len(m.rows) - 1)
 
 
+# --------------------------------------------------------------------------
+# SPEC section 5: logistics
+# --------------------------------------------------------------------------
+def supply_scale(problem: Problem) -> int:
+    """m: flows are counted in 1/m kg per day, so that every need and source is a whole number of them.
+
+    With whole needs and capacities the transportation problem of a period has a whole optimal
+    flow, so integer flow columns (CP-SAT) lose nothing. m is the least power of ten that makes
+    supply_rate·m and 1000·m·(each throughput) whole, at most 10^6.
+    """
+    rate = problem.scenario.supply_rate or 0.0
+    values = [rate] + [1000 * c.throughput for c in problem.capabilities] + \
+             [1000 * loc.host_throughput for loc in problem.locations]
+    m = 1
+    while m < 10**6 and any(abs(v * m - round(v * m)) > 1e-9 * max(1.0, abs(v * m)) for v in values):
+        m *= 10
+    return m
+
+
+def _personnel_at(b: Built) -> dict[tuple[str, int], list[tuple[int, int]]]:
+    """(location, model period) -> the (column, personnel per unit) of every x there with personnel."""
+    out: dict[tuple[str, int], list[tuple[int, int]]] = {}
+    for (pid, tid, loc, k), col in b.x.items():
+        if b.ppu[col] > 0:
+            out.setdefault((loc, k), []).append((col, b.ppu[col]))
+    return out
+
+
+def add_sustainment(b: Built) -> None:
+    """(6) SPEC 5.1: every location's need is delivered from sources within resupply range.
+
+    A transportation problem per model period, flows f[s,l,k] ≥ 0 in 1/m kg per day:
+      need[l,k]    Σ_{s within range of l} f[s,l,k] ≥ m·rate·Σ e_c·x[·,·,l,k]
+      source[s,k]  Σ_l f[s,l,k] ≤ 1000·m·(h_s + Σ θ_c·x[depot units at s,k])
+    (rate in t/day per 1,000 personnel is kg per person per day.) Locations without a country need
+    nothing; a location is within range of itself.
+    """
+    pb = b.problem
+    rate = pb.scenario.supply_rate
+    if not pb.scenario.sustainment or not rate:
+        return
+    m = b.model
+    scale = supply_scale(pb)
+    personnel = _personnel_at(b)
+    depot_at: dict[tuple[str, int], list[tuple[int, float]]] = {}
+    thr = {c.id: c.throughput for c in pb.capabilities}
+    for (pid, tid, loc, k), col in b.x.items():
+        if thr[b.cap_of[col]] > 0:
+            depot_at.setdefault((loc, k), []).append((col, 1000 * scale * thr[b.cap_of[col]]))
+            b.enabling.add(col)
+    host = {loc.id: 1000 * scale * loc.host_throughput for loc in pb.locations}
+    sources = pb.supply_sources
+    for k in sorted(b.blocks):
+        flows_from: dict[str, list[int]] = {}
+        for loc in sorted({loc for (loc, kk) in personnel if kk == k}):
+            if loc not in sources:
+                continue  # no country: needs no supply
+            terms = personnel[(loc, k)]
+            need_ub = scale * rate * sum(m.ub[c] * e for c, e in terms)
+            row: list[tuple[int, float]] = [(c, -scale * rate * e) for c, e in terms]
+            for s in sources[loc]:
+                cap = host[s] + sum(m.ub[c] * a for c, a in depot_at.get((s, k), ()))
+                if cap <= 0:
+                    continue
+                f = m.add_var(f"flow[source={s},location={loc},period={k}]", 0, min(cap, need_ub), integer=False)
+                b.flow[(s, loc, k)] = f
+                flows_from.setdefault(s, []).append(f)
+                row.append((f, 1))
+            m.add_row(f"sustain_need[location={loc},period={k}]", row, lo=0)
+        for s, fs in sorted(flows_from.items()):
+            depots = depot_at.get((s, k), [])
+            m.add_row(f"sustain_source[location={s},period={k}]",
+                      [(f, 1) for f in fs] + [(c, -a) for c, a in depots], hi=host[s])
+
+
+def add_lift(b: Built) -> None:
+    """(7) SPEC 5.2: arrivals into the area in each period are at most the lift available then.
+
+      arrive[l,k] ≥ P[l,k] − P[l,k−1]  (P[l,0] = 0),  P[l,k] = Σ e_c·x[·,·,l,k], l in the area
+      lift[k]      Σ_l arrive[l,k] ≤ lift_capacity + Σ λ_c·x[lift units, k]
+    Periods are not aggregated when this rule is on (``period_blocks``): it links each period
+    to the one before.
+    """
+    pb = b.problem
+    if not pb.scenario.lift:
+        return
+    m = b.model
+    personnel = _personnel_at(b)
+    in_area = {loc.id for loc in pb.locations if loc.needs_lift}
+    lpp = {c.id: c.lift_per_period for c in pb.capabilities}
+    lifters: dict[int, list[tuple[int, float]]] = {}
+    for (pid, tid, loc, k), col in b.x.items():
+        if lpp[b.cap_of[col]] > 0:
+            lifters.setdefault(k, []).append((col, lpp[b.cap_of[col]]))
+            b.enabling.add(col)
+    periods = sorted(b.blocks)
+    for k in periods:
+        arrivals = []
+        for loc in sorted(in_area):
+            now = personnel.get((loc, k), [])
+            if not now:
+                continue  # nobody can be here in k: no arrivals
+            before = personnel.get((loc, k - 1), [])
+            a = m.add_var(f"arrive[location={loc},period={k}]", 0, sum(m.ub[c] * e for c, e in now), integer=False)
+            b.arrive[(loc, k)] = a
+            m.add_row(f"arrivals[location={loc},period={k}]",
+                      [(a, 1)] + [(c, -e) for c, e in now] + [(c, e) for c, e in before], lo=0)
+            arrivals.append(a)
+        if not arrivals:
+            continue
+        most = sum(m.ub[a] for a in arrivals)
+        if most <= pb.scenario.lift_capacity:
+            continue  # cannot bind
+        m.add_row(f"lift[period={k}]", [(a, 1) for a in arrivals] + [(c, -v) for c, v in lifters.get(k, ())],
+                  hi=pb.scenario.lift_capacity)
+
+
 RULE_FAMILIES = (
     add_supply,
     add_demand,
@@ -474,6 +599,8 @@ RULE_FAMILIES = (
     add_max_share,
     add_lead,
     add_lead_share,
+    add_sustainment,
+    add_lift,
 )
 
 

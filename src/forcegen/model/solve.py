@@ -377,9 +377,14 @@ def _priority_dive(session, built: Built, obj: Objective, opts: SolveOptions, cu
     the fixed tasks). Measured on the baseline: priorities 2-4 in 0.6-0.8 s each against
     1.7-4.8 s with the lead dive, the whole solve then proving the dive's plan optimal at once.
 
+    A later task with columns that add capacity to a rule of SPEC section 5 (depot and lift
+    units, ``Built.enabling``) is left free, not emptied: its depot can be what lets an
+    earlier task's troops be supplied.
+
     Returns (result, exact): exact when no earlier-priority task has a column, so that the
     smaller model has the same optimum as the level (emptying later tasks loses nothing
-    for level k): its optimal plan then settles the level.
+    for level k: their units only use up supplies, lift and capacity, and an empty task keeps
+    its staffing rules): its optimal plan then settles the level.
     """
     prio = int(obj.name.rsplit("p", 1)[1])
     cols, lo, hi = [], [], []
@@ -391,7 +396,7 @@ def _priority_dive(session, built: Built, obj: Objective, opts: SolveOptions, cu
             cols += task_cols
             lo += [current[c] for c in task_cols]
             hi += [current[c] for c in task_cols]
-        elif p > prio:
+        elif p > prio and built.enabling.isdisjoint(task_cols):
             cols += task_cols
             lo += [0.0] * len(task_cols)
             hi += [0.0] * len(task_cols)
