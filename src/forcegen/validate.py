@@ -342,6 +342,7 @@ def build_problem(tables: dict[str, Table], file: str = "", strict: bool = False
 
     if chk.issues:
         raise InputError(sorted(chk.issues, key=_issue_order))
+    notes = [str(i) for i in unknown] + _rotation_notes(file, recs["Pledges"])
 
     sv = scenario_values
     scenario = d.Scenario(
@@ -352,20 +353,24 @@ def build_problem(tables: dict[str, Table], file: str = "", strict: bool = False
         lead_min_share=float(sv["lead_min_share"]),
         currency=str(sv["currency"] or "EUR"),
         host_country=str(sv["host_country"]),
+        straits=str(sv["straits"]),
+        montreux_aggregate_t=float(sv["montreux_aggregate_t"]),
     )
     H = scenario.horizon
     return d.Problem(
         scenario=scenario,
         nations=tuple(
-            d.Nation(v["nation"], v["name"], v["european"], v["fair_share"]) for _, v, _ in recs["Nations"]
+            d.Nation(v["nation"], v["name"], v["european"], v["fair_share"], bool(v["black_sea_state"]))
+            for _, v, _ in recs["Nations"]
         ),
         capabilities=tuple(
-            d.Capability(v["capability"], v["name"], v["domain"], v["unit"], v["personnel_per_unit"])
+            d.Capability(v["capability"], v["name"], v["domain"], v["unit"], v["personnel_per_unit"],
+                         float(v["tonnage"]))
             for _, v, _ in recs["Capabilities"]
         ),
         locations=tuple(
             d.Location(v["location"], v["name"], v["country"], v["kind"], v["personnel_capacity"],
-                       v["latitude"], v["longitude"])
+                       v["latitude"], v["longitude"], str(v["sea_area"] or "").strip())
             for _, v, _ in recs["Locations"]
         ),
         tasks=tuple(
@@ -384,6 +389,7 @@ def build_problem(tables: dict[str, Table], file: str = "", strict: bool = False
                 v["to_period"] if v["to_period"] is not None else H,
                 v["cost_per_unit"], v["status"],
                 v["probability"] if v["probability"] is not None else (0.5 if v["status"] == "conditional" else 1.0),
+                v["tour"], v["dwell"],
             )
             for _, v, _ in recs["Pledges"]
         ),
@@ -393,8 +399,16 @@ def build_problem(tables: dict[str, Table], file: str = "", strict: bool = False
             for row_no, v, _ in recs["Caveats"]
         ),
         source=file,
-        warnings=tuple(str(i) for i in unknown),
+        warnings=tuple(notes),
     )
+
+
+def _rotation_notes(file: str, pledges) -> list[str]:
+    """A dwell without a tour has no effect (blank tour = no rotation limit): one warning per such row."""
+    return [str(Issue(file, "Pledges", row_no, "dwell",
+                      f"dwell {v['dwell']} without a tour has no effect (blank tour = no rotation limit); "
+                      "set tour to apply it"))
+            for row_no, v, _ in pledges if v["tour"] is None and v["dwell"]]
 
 
 _SHEET_ORDER = {s.name: i for i, s in enumerate(SHEETS)}
