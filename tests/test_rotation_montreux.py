@@ -436,3 +436,107 @@ def test_the_verifier_catches_montreux_and_closed_straits(tmp_path):
     texts = [v.message for v in result.violations if v.rule == RULE_MONTREUX]
     assert texts == ["the straits are closed (Scenario straits): BBB, not a Black Sea state, has 1 FFG (sea) at "
                      "Black Sea location ODS in period 1 (pledge BBB-FFG)"]
+
+
+# --------------------------------------------------------------------------- reports
+
+
+def _report(problem, plan):
+    return build_report(problem, plan, **META)
+
+
+def test_rotation_figures_and_reason(tmp_path):
+    import openpyxl
+
+    problem = problem_from_rows(est_rows())
+    plan = solve_and_verify(problem)
+    rep = _report(problem, plan)
+    row = rep.rotation.iloc[0]
+    assert (row.pledge, row.nation, row.held, row.tour, row.dwell, row.deployed_peak) == ("P-A", "AAA", 1, 6, 12, 1)
+    assert row.sustainable == pytest.approx(1 / 3, abs=1e-6) and row.deployed_average == 0.5
+    assert (row.run_limit, row.run_most) == (6, 6) and row.status.startswith("binding")
+    nations = rep.nations.set_index("nation")
+    assert (nations.loc["AAA", "held"], nations.loc["AAA", "sustainable"]) == ("P-A 1", "P-A 0.33")
+    assert nations.loc["AAA", "deployed"] == "P-A peak 1, average 0.5" and nations.loc["BBB", "held"] == ""
+    reason = rep.shortfalls.iloc[0].reason
+    assert reason == "rotation: P-A holds 1 company, tour 6, dwell 12: at most 0.33 deployed on average."
+    assert rep.value("rotation_pledges") == 1
+    out = write_plan(rep, tmp_path / "plan.xlsx")
+    wb = openpyxl.load_workbook(out)
+    assert "Rotation" in wb.sheetnames and "Montreux" not in wb.sheetnames
+    assert [c.value for c in wb["Rotation"][1]] == list(rep.rotation.columns)
+
+
+def test_a_v1_plan_workbook_has_no_rule_sheets(tmp_path):
+    import openpyxl
+
+    from forcegen.workbook.write import SHEET_ORDER
+
+    problem = problem_from_rows(tiny())
+    out = write_plan(_report(problem, solve_and_verify(problem)), tmp_path / "plan.xlsx")
+    assert openpyxl.load_workbook(out).sheetnames == list(SHEET_ORDER)
+
+
+def test_montreux_sheet_and_reasons(tmp_path):
+    import openpyxl
+
+    rows = sea_rows()
+    _ships(rows, "AAA", 6, 10)
+    _ships(rows, "CCC", 1, 50)
+    rows["Requirements"][0]["units"] = 8
+    problem = problem_from_rows(rows)
+    plan = solve_and_verify(problem)  # AAA 4 (two thirds), CCC 1 (unlimited): 3 short
+    rep = _report(problem, plan)
+    m = rep.montreux
+    assert list(m["nation"]) == ["AAA", "all"]
+    aaa, total = m.iloc[0], m.iloc[1]
+    assert (aaa.ships, aaa.tonnage_t, aaa.limit_t, aaa.aggregate_t) == (4, 18000, 20000, 30000)
+    assert (total.ships, total.tonnage_t, total.limit_t) == (4, 18000, 30000)
+    assert aaa.status == "slack 2000 t" and total.share_of_aggregate == pytest.approx(0.6)
+    stay = rep.montreux_stay
+    assert list(zip(stay["nation"], stay["pledge"], stay["location"], stay["ships"])) == [("AAA", "AAA-FFG", "ODS", 4)]
+    assert rep.value("black_sea_tonnage_peak") == 18000 and rep.value("straits") == "montreux"
+    reason = rep.shortfalls.iloc[0].reason
+    assert "Montreux: AAA's warships in the Black Sea total 18000 t, and one more FFG (4500 t) would pass two " \
+           "thirds of the 30000 t aggregate" in reason
+    out = write_plan(rep, tmp_path / "plan.xlsx")
+    wb = openpyxl.load_workbook(out)
+    assert "Montreux" in wb.sheetnames and "Rotation" not in wb.sheetnames
+    assert sorted(wb["Montreux"].tables) == ["tblMontreux", "tblMontreuxStay"]
+
+
+def test_montreux_aggregate_reason():
+    rows = sea_rows(need=8)
+    _ships(rows, "AAA", 4, 10)
+    _ships(rows, "BBB", 4, 20)
+    problem = problem_from_rows(rows)
+    rep = _report(problem, solve_and_verify(problem))
+    assert "Montreux: non-Black-Sea warships in the Black Sea total 27000 t, and one more FFG (4500 t) would pass " \
+           "the 30000 t aggregate" in rep.shortfalls.iloc[0].reason
+
+
+def test_straits_closed_reason():
+    rows = sea_rows("closed", need=3)
+    _ships(rows, "AAA", 4, 10)
+    problem = problem_from_rows(rows)
+    rep = _report(problem, solve_and_verify(problem))
+    reason = rep.shortfalls.iloc[0].reason
+    assert reason.startswith("straits closed: only Black Sea states' ships may serve SEA1 at ODS; AAA-FFG is barred")
+    assert list(rep.montreux["status"]) == ["closed: no non-Black-Sea warship"]
+
+
+def test_the_comparison_shows_what_reopening_the_straits_changes():
+    from forcegen.compare import build_comparison
+
+    runs = []
+    for straits in ("closed", "montreux"):
+        rows = sea_rows(straits, need=8)
+        _ships(rows, "AAA", 4, 10)
+        _ships(rows, "BBB", 4, 20)
+        problem = problem_from_rows(rows)
+        runs.append(_report(problem, solve_and_verify(problem)))
+    comp = build_comparison(*runs)
+    fig = comp.summary.set_index("figure")
+    assert (fig.loc["black_sea_tonnage_peak", "baseline"], fig.loc["black_sea_tonnage_peak", "variant"]) == (0, 27000)
+    assert (fig.loc["shortfall_p1", "baseline"], fig.loc["shortfall_p1", "variant"]) == (8, 2)
+    assert list(comp.runs["straits"]) == ["closed", "montreux"]
