@@ -409,7 +409,7 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
              "consecutive periods (cut at the horizon); and the most the plan puts in one such run"),
             ("Rotation", "deployed_by_period", "units deployed in periods 1, 2, … of the horizon, in order"),
             ("Montreux", "limit_t", "per nation: two thirds of the aggregate (one state's share); all: the "
-             "aggregate (Scenario montreux_aggregate_t); 0 when the straits are closed"),
+             "aggregate (Scenario montreux_aggregate_t, shown as aggregate_t); 0 when the straits are closed"),
             ("Montreux", "note (ships)", "the Convention's 21-day stay is not modelled: each ship listed must leave "
              "the Black Sea within 21 days and be relieved, so its nation rotates it within every period it serves"),
             ("*", "cost", f"thousands of {cur}, cost_per_unit × units summed over periods"),
@@ -572,8 +572,9 @@ def _montreux(problem: Problem, ix: _Index) -> tuple[pd.DataFrame, pd.DataFrame]
     straits = problem.scenario.straits
     if straits == "open":
         return (pd.DataFrame(columns=list(COLUMNS["Montreux"])), pd.DataFrame(columns=list(COLUMNS["MontreuxStay"])))
-    agg = float(problem.scenario.montreux_aggregate_t) if straits == "montreux" else 0.0
-    nation_limit = round(agg * 2 / 3, 3)
+    agg = float(problem.scenario.montreux_aggregate_t)
+    nation_limit = round(agg * 2 / 3, 3) if straits == "montreux" else 0.0
+    all_limit = agg if straits == "montreux" else 0.0
     ships: dict[tuple[str, int], int] = defaultdict(int)
     stay: dict[tuple[str, str, str], dict[int, int]] = defaultdict(dict)
     for (p, t, loc, pid), u in ix.units.items():
@@ -587,13 +588,12 @@ def _montreux(problem: Problem, ix: _Index) -> tuple[pd.DataFrame, pd.DataFrame]
         for n in nations:
             tons = ix.straits_nation_tonnage[(n, p)]
             over = 3 * tons > 2 * agg if straits == "montreux" else ships[(n, p)] > 0
-            rows.append((p, n, ships[(n, p)], _num(float(tons)), nation_limit, agg,
-                         _share(tons, agg) if agg > 0 else None,
+            rows.append((p, n, ships[(n, p)], _num(float(tons)), nation_limit, agg, _share(tons, agg),
                          "VIOLATED" if over else _slack_text(tons, nation_limit)))
         total = ix.straits_tonnage[p]
         over = total > agg if straits == "montreux" else sum(ships[(n, p)] for n in nations) > 0
-        rows.append((p, "all", sum(ships[(n, p)] for n in nations), _num(float(total)), agg, agg,
-                     _share(total, agg) if agg > 0 else None,
+        rows.append((p, "all", sum(ships[(n, p)] for n in nations), _num(float(total)), all_limit, agg,
+                     _share(total, agg),
                      ("VIOLATED" if over else "closed: no non-Black-Sea warship" if straits == "closed"
                       else _slack_text(total, agg))))
     stay_rows = []
