@@ -540,3 +540,20 @@ def test_the_comparison_shows_what_reopening_the_straits_changes():
     assert (fig.loc["black_sea_tonnage_peak", "baseline"], fig.loc["black_sea_tonnage_peak", "variant"]) == (0, 27000)
     assert (fig.loc["shortfall_p1", "baseline"], fig.loc["shortfall_p1", "variant"]) == (8, 2)
     assert list(comp.runs["straits"]) == ["closed", "montreux"]
+
+
+def test_a_whatif_sets_the_straits_and_a_tour():
+    from builders import tables_from_rows
+
+    from forcegen.whatif import apply_changes, parse_change
+
+    rows = sea_rows("open")
+    rows["Scenario"] = [r for r in rows["Scenario"] if r["parameter"] not in ("straits", "montreux_aggregate_t")]
+    _ships(rows, "AAA", 6, 10)
+    changes = [parse_change(c) for c in ("Scenario:straits:value=montreux", "Pledges:AAA-FFG:tour=1",
+                                         "Pledges:AAA-FFG:dwell=2")]
+    problem, applied = apply_changes(tables_from_rows(rows), changes)
+    assert problem.scenario.straits == "montreux" and problem.scenario.montreux_aggregate_t == 30000
+    assert (problem.pledge["AAA-FFG"].tour, problem.pledge["AAA-FFG"].dwell) == (1, 2)
+    assert [(a.column, a.old, a.new) for a in applied] == [("value", None, "montreux"), ("tour", None, "1"),
+                                                          ("dwell", None, "2")]
