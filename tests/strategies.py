@@ -15,9 +15,11 @@ milliseconds:
     decimal, ceasefire yes/no, active mostly yes) with ≥ 1 basing and ≥ 1
     requirement row each (units 1..4, weight an arbitrary decimal > 0); 0-6 pledges
     (units 0..3, window blank or within the horizon, cost 0..50 with up to three
-    decimals, firm or conditional); 0-3 caveats of every rule with any mix of
-    filters; Scenario ceasefire, include_conditional and lead_min_share (0 or an
-    arbitrary decimal) drawn.
+    decimals, firm or conditional, a third with a tour 1..2 and dwell 0..2); 0-3
+    caveats of every rule with any mix of filters; Scenario ceasefire,
+    include_conditional and lead_min_share (0 or an arbitrary decimal) drawn; and
+    half the time straits montreux or closed (aggregate 1,000-4,500 t) with Black Sea
+    states, locations and tonnage drawn.
 
 Shares, weights and costs are as odd as real ones: decimals of one to seven
 digits (0.142857, 0.3333333, 0.37), values a formula computed (1/7, 2/3), and the
@@ -161,6 +163,23 @@ def problem_rows(draw) -> dict[str, list[dict]]:
         if rule == "max_personnel":
             row["limit"] = draw(st.one_of(st.sampled_from((0, 100)), st.integers(0, 400)))
         caveats.append(row)
+
+    # SPEC 5.3-5.4, drawn last so that the draws above are as they were: rotation on some pledges,
+    # and the straits with Black Sea locations, states and tonnage
+    for row in pledges:
+        if draw(st.integers(0, 2)) == 2:
+            row["tour"] = draw(st.integers(1, 2))
+            row["dwell"] = draw(st.integers(0, 2))
+    straits = draw(st.sampled_from(("open", "open", "montreux", "closed")))
+    if straits != "open":
+        scenario += [{"parameter": "straits", "value": straits},
+                     {"parameter": "montreux_aggregate_t", "value": draw(st.sampled_from((1000, 3000, 4500)))}]
+        for row in nations:
+            row["black_sea_state"] = draw(st.sampled_from(("no", "no", "yes")))
+        for row in capabilities:
+            row["tonnage"] = draw(st.sampled_from((0, 600, 1500, 2000)))
+        for row in locations:
+            row["sea_area"] = draw(st.sampled_from(("black_sea", "black_sea", "", "baltic")))
 
     return {
         "Scenario": scenario,

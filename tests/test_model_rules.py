@@ -730,6 +730,38 @@ NOTHING_FITS = {
 }
 
 
+@covers("rotation")
+@solvers
+@formulations
+def test_rotation_rule_of_thirds(solver, formulation):
+    # AAA holds 3 companies, tour 1, dwell 2 (the rule of thirds), horizon 3: the one run 1-3 holds at
+    # most 3 unit-periods. T1 (p1) needs 3 in period 1, T2 (p2) 1 in periods 2-3. T1 takes all 3 in
+    # period 1 and the run is spent: T2 gets none. p2 = 2, cost 3 × 10, 1 contribution.
+    # Runner-up: 2 on T1 in period 1 and T2 in 2 and 3 (p2 0) is worse at level p1 (1).
+    # More cases in test_rotation_montreux.py.
+    r = rows(3, tasks=[task("T1", 1, 1, 1), task("T2", 2, 2, 3)],
+             requirements=[need("T1", 3), need("T2", 1)], pledges=[pledge("P-A", "AAA", 3, 10, tour=1, dwell=2)])
+    assert_levels(solve(r, solver, formulation=formulation), p2=2, cost=30, contributions=1)
+
+
+@covers("montreux")
+@solvers
+@formulations
+def test_montreux_limits(solver, formulation):
+    # straits montreux, aggregate 30,000 t; frigates of 4,500 t; SEA1 at a Black Sea base needs 8 in
+    # each of 2 periods. AAA (cost 1) and BBB (cost 2) offer 5 each, neither a Black Sea state:
+    # AAA ≤ 4 (3 × 18,000 ≤ 60,000 < 3 × 22,500), all ≤ 6 (27,000 ≤ 30,000 < 31,500).
+    # Per period: AAA 4 + BBB 2: p1 = 2 × 2 = 4, cost 2 × (4 + 4) = 16, 2 × 2 contributions.
+    # More cases in test_rotation_montreux.py.
+    ffg = dict(capability("FFG", 190, "sea"), tonnage=4500)
+    r = rows(2, capabilities=[INF, ffg],
+             locations=[dict(location("L1"), kind="naval_base", sea_area="black_sea")],
+             tasks=[task("SEA1", pillar="sea")], requirements=[need("SEA1", 8, "FFG")],
+             pledges=[pledge("P-A", "AAA", 5, 1, "FFG"), pledge("P-B", "BBB", 5, 2, "FFG")],
+             straits="montreux", montreux_aggregate_t=30000)
+    assert_levels(solve(r, solver, formulation=formulation), p1=4, cost=16, contributions=4)
+
+
 @covers("infeasible_never")
 @solvers
 @pytest.mark.parametrize("case", list(NOTHING_FITS))

@@ -187,7 +187,7 @@ def test_filled_workbook_with_spare_table_rows_and_python_values(tmp_path):
     rows["Scenario"].append({"parameter": "ceasefire", "value": False})
     path = write_input_workbook(tmp_path / "spare.xlsx", rows, spare_rows=5)
     wb = openpyxl.load_workbook(path)
-    assert wb["Nations"].tables["tbl_Nations"].ref == "A1:D8"  # 2 rows + 5 blank ones
+    assert wb["Nations"].tables["tbl_Nations"].ref == "A1:E8"  # 5 columns; 2 rows + 5 blank ones
     assert [wb["Nations"]["C2"].value, wb["Nations"]["C3"].value] == ["yes", "no"]
     problem = read_problem(path)  # the blank table rows are skipped
     assert len(problem.nations) == 2 and problem.scenario.ceasefire is False

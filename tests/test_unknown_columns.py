@@ -88,7 +88,7 @@ def test_every_unknown_column_of_every_sheet_is_named(tmp_path):
         "Pledges row 1, Cost per unit"]
     assert "did you mean weight?" in warnings[2] and "did you mean cost_per_unit?" in warnings[3]
     # nothing near: the sheet's columns are listed instead
-    assert warnings[1].endswith("the sheet's columns are nation, name, european, fair_share")
+    assert warnings[1].endswith("the sheet's columns are nation, name, european, fair_share, black_sea_state")
 
 
 def test_a_header_cell_holding_an_error_is_an_unknown_column(tmp_path):

@@ -296,7 +296,7 @@ def test_extra_sheets_and_columns_are_ignored(tmp_path):
     notes.append(["=1+", "=NA()"])
     notes.sheet_state = "hidden"
     wb.save(path)
-    assert "Notes" in wb.sheetnames and wb["Nations"]["E1"].value == "comment"
+    assert "Notes" in wb.sheetnames and "comment" in [c.value for c in wb["Nations"][1]]
     p = read_problem(path)
     assert len(p.nations) == 2 and len(p.pledges) == 2
     # the unknown columns are named (a warning each); the sheet outside the schema is not
@@ -816,3 +816,77 @@ def test_read_tables_returns_raw_rows_with_spreadsheet_row_numbers(tmp_path):
     assert [r for r, _ in tables["Nations"].rows] == [2, 4]
     assert tables["Nations"].columns[:3] == ("nation", "name", "european")
     assert set(tables) == {s.name for s in SHEETS}
+
+
+# --- SPEC 5.3 rotation and 5.4 Montreux columns ---------------------------------------------
+
+
+def _wave2_rows():
+    rows = tiny()
+    rows["Scenario"] += [{"parameter": "straits", "value": "Montreux"},
+                         {"parameter": "montreux_aggregate_t", "value": 45000}]
+    rows["Nations"][1]["black_sea_state"] = "yes"
+    rows["Capabilities"][0]["tonnage"] = 600
+    rows["Locations"][0]["sea_area"] = " black_sea "
+    rows["Pledges"][0].update(tour=6, dwell=12)
+    return rows
+
+
+def test_rotation_and_montreux_columns_are_read():
+    p = problem_from_rows(_wave2_rows())
+    assert (p.scenario.straits, p.scenario.montreux_aggregate_t) == ("montreux", 45000.0)
+    assert [n.black_sea_state for n in p.nations] == [False, True]
+    assert p.capabilities[0].tonnage == 600.0
+    assert p.locations[0].sea_area == "black_sea" and p.locations[0].black_sea
+    assert [(pl.tour, pl.dwell) for pl in p.pledges] == [(6, 12), (None, 0)]
+    assert p.warnings == ()
+
+
+def test_without_rotation_and_montreux_columns_the_defaults_apply():
+    p = problem_from_rows(tiny())
+    assert (p.scenario.straits, p.scenario.montreux_aggregate_t) == ("open", 30000.0)
+    assert [n.black_sea_state for n in p.nations] == [False, False]
+    assert p.capabilities[0].tonnage == 0.0 and p.locations[0].sea_area == "" and not p.locations[0].black_sea
+    assert [(pl.tour, pl.dwell) for pl in p.pledges] == [(None, 0), (None, 0)]
+    # the columns present but blank: the same problem
+    rows = tiny()
+    rows["Scenario"] += [{"parameter": "straits", "value": None}, {"parameter": "montreux_aggregate_t", "value": ""}]
+    for sheet, col in (("Nations", "black_sea_state"), ("Capabilities", "tonnage"), ("Locations", "sea_area"),
+                       ("Pledges", "tour"), ("Pledges", "dwell")):
+        for r in rows[sheet]:
+            r[col] = None
+    assert problem_from_rows(rows) == p
+
+
+@pytest.mark.parametrize("sheet, index, column, value, expects", [
+    ("Pledges", 0, "tour", 0, "a whole number in 1..1,000, got 0"),
+    ("Pledges", 0, "tour", 2.5, "a whole number in 1..1,000, got 2.5"),
+    ("Pledges", 0, "dwell", -1, "a whole number in 0..1,000, got -1"),
+    ("Nations", 0, "black_sea_state", "maybe", "yes or no"),
+    ("Capabilities", 0, "tonnage", -600, "a number in 0..10,000,000, got -600"),
+    ("Capabilities", 0, "tonnage", "heavy", "a number in 0..10,000,000, got 'heavy'"),
+])
+def test_rotation_and_montreux_cells_are_checked(tmp_path, sheet, index, column, value, expects):
+    rows = tiny()
+    rows[sheet][index][column] = value
+    one_issue(file_issues(rows, tmp_path), sheet, 2 + index, column, expects)
+
+
+@pytest.mark.parametrize("parameter, value, expects", [
+    ("straits", "ajar", "one of open, montreux, closed"),
+    ("montreux_aggregate_t", 0, "a number with 0 < x ≤ 10,000,000, got 0"),
+    ("montreux_aggregate_t", "lots", "a number with 0 < x ≤ 10,000,000, got 'lots'"),
+])
+def test_straits_parameters_are_checked(tmp_path, parameter, value, expects):
+    rows = tiny()
+    rows["Scenario"].append({"parameter": parameter, "value": value})
+    one_issue(file_issues(rows, tmp_path), "Scenario", 4, "value", parameter, expects)
+
+
+def test_a_dwell_without_a_tour_is_a_warning_not_an_error():
+    rows = tiny()
+    rows["Pledges"][1]["dwell"] = 12
+    p = problem_from_rows(rows)
+    assert p.pledges[1].tour is None and p.pledges[1].dwell == 12
+    assert len(p.warnings) == 1
+    assert "Pledges row 3, dwell: dwell 12 without a tour has no effect" in p.warnings[0]

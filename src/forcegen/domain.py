@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from functools import cached_property
 
-from .schema import DEFAULT_HOST, NO_COUNTRY
+from .schema import BLACK_SEA, DEFAULT_HOST, NO_COUNTRY
 
 PRIORITIES = (1, 2, 3, 4, 5)
 
@@ -81,6 +81,12 @@ def in_host(country: str, host: str) -> bool:
     return host != NO_HOST and country == host
 
 
+def is_black_sea(sea_area: str | None) -> bool:
+    """Whether a Locations ``sea_area`` marks the Black Sea: black_sea, in any case, with a space or hyphen for _."""
+    text = (sea_area or "").strip().lower().replace(" ", "_").replace("-", "_")
+    return text == BLACK_SEA
+
+
 def host_label(host: str) -> str:
     """The host country as reports name it: its code, or "host country (none)"."""
     return "host country (none)" if host == NO_HOST else host
@@ -122,6 +128,10 @@ class Scenario:
     def lift(self) -> bool:
         """Whether the lift rule (SPEC 5.2) is on."""
         return self.lift_capacity is not None
+    #: the Turkish straits for warships of non-Black-Sea states (SPEC 5.4): open (no rule), montreux, closed
+    straits: str = "open"
+    #: the Montreux Convention's aggregate tonnage limit, used when straits is montreux
+    montreux_aggregate_t: float = 30000.0
 
     @property
     def periods(self) -> range:
@@ -134,6 +144,7 @@ class Nation:
     name: str
     european: bool
     fair_share: float | None = None
+    black_sea_state: bool = False  # SPEC 5.4: its ships are not limited by the straits
 
 
 @dataclass(frozen=True)
@@ -145,6 +156,7 @@ class Capability:
     personnel_per_unit: int
     throughput: float = 0.0  # SPEC 5.1: tonnes per day one allocated unit delivers (a depot)
     lift_per_period: float = 0.0  # SPEC 5.2: personnel one allocated unit moves into the area per period
+    tonnage: float = 0.0  # tonnes of one unit (SPEC 5.4)
 
 
 @dataclass(frozen=True)
@@ -168,6 +180,12 @@ class Location:
     def needs_supply(self) -> bool:
         """Whether personnel here need sustainment (SPEC 5.1): everywhere but locations without a country."""
         return self.country != NO_COUNTRY
+    sea_area: str = ""  # SPEC 5.4: "black_sea" marks a Black Sea location
+
+    @property
+    def black_sea(self) -> bool:
+        """Whether the location is in the Black Sea (``sea_area`` black_sea, case and spaces aside)."""
+        return is_black_sea(self.sea_area)
 
 
 @dataclass(frozen=True)
@@ -210,6 +228,9 @@ class Pledge:
     cost_per_unit: float = 0.0
     status: str = "firm"  # firm | conditional
     probability: float = 1.0
+    #: SPEC 5.3: periods one unit stays deployed (None = no rotation limit) and then stays home
+    tour: int | None = None
+    dwell: int = 0
 
 
 @dataclass(frozen=True)
@@ -356,6 +377,48 @@ class Problem:
                     if s.id != loc.id and (d := self.distance_km(s.id, loc.id)) is not None and d <= km]
             out[loc.id] = (loc.id, *near)
         return out
+    def straits_limited(self, pledge: Pledge, location: str) -> bool:
+        """Whether an allocation of ``pledge`` at ``location`` falls under Scenario straits (SPEC 5.4).
+
+        A warship (a unit of a ``sea`` capability) of a nation that is not a Black Sea state, at a
+        Black Sea location, while the straits are not open. Closed bars it; montreux counts its tonnage.
+        """
+        if self.scenario.straits == "open":
+            return False
+        return (self.capability[pledge.capability].domain == "sea"
+                and not self.nation[pledge.nation].black_sea_state
+                and self.location[location].black_sea)
+
+    def straits_bar(self, pledge: Pledge, location: str) -> bool:
+        """Whether the closed straits forbid an allocation of ``pledge`` at ``location`` (SPEC 5.4)."""
+        return self.scenario.straits == "closed" and self.straits_limited(pledge, location)
+
+    def rotation_windows(self, pledge: Pledge) -> list[tuple[int, ...]]:
+        """SPEC 5.3: the runs of tour + dwell consecutive periods (cut at the horizon) in which the
+        pledge's rotation limit, units × tour unit-periods, can bind: as the pledge's available periods
+        in each run, those with more than ``tour`` of them, each run not inside another.
+
+        Empty when the pledge has no tour or the limit cannot bind (dwell 0, or a tour at least as
+        long as the pledge's window): at most ``units`` a period is then all the rule asks.
+        """
+        if pledge.tour is None or pledge.units <= 0:
+            return []
+        avail = set(self.pledge_periods(pledge))
+        span = pledge.tour + pledge.dwell
+        horizon = self.scenario.horizon
+        runs = []
+        for start in range(1, max(1, horizon - span + 1) + 1):  # later runs are cut inside the last full one
+            run = tuple(k for k in range(start, min(horizon, start + span - 1) + 1) if k in avail)
+            if len(run) > pledge.tour and run not in runs:
+                runs.append(run)
+        # the runs are intervals of the available periods: one inside another is implied by it
+        return [r for r in runs if not any(o != r and o[0] <= r[0] and r[-1] <= o[-1] for o in runs)]
+
+    def sustainable_units(self, pledge: Pledge) -> float:
+        """SPEC 5.3: units × tour / (tour + dwell), what the pledge keeps deployed for good; units without a tour."""
+        if pledge.tour is None:
+            return float(pledge.units)
+        return pledge.units * pledge.tour / (pledge.tour + pledge.dwell)
 
     def personnel_per_unit(self, pledge: Pledge) -> int:
         return self.capability[pledge.capability].personnel_per_unit

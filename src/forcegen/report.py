@@ -53,9 +53,18 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     ),
     "Nations": (
         "nation", "name", "personnel_peak", "personnel_by_country", "cost", "cost_share", "fair_share",
-        "tasks_led", "european", "tasks", "contributions", "burden_gap",
+        "tasks_led", "european", "tasks", "contributions", "burden_gap", "held", "deployed", "sustainable",
     ),
     "Caveats": ("nation", "rule", "filters", "note", "status", "limit", "row"),
+    # SPEC 5.3, one row per pledge with a tour (the sheet is written when there is one)
+    "Rotation": (
+        "pledge", "nation", "capability", "unit", "held", "tour", "dwell", "sustainable", "deployed_peak",
+        "deployed_average", "deployed_by_period", "run_limit", "run_most", "status",
+    ),
+    # SPEC 5.4, per period: each non-Black-Sea nation with warships at Black Sea locations, then all of them
+    "Montreux": ("period", "nation", "ships", "tonnage_t", "limit_t", "aggregate_t", "share_of_aggregate", "status"),
+    # the ships the 21-day stay (not modelled) obliges to rotate, per nation (second table of the Montreux sheet)
+    "MontreuxStay": ("nation", "pledge", "capability", "location", "ships", "tonnage_t", "periods", "note"),
 }
 
 #: Columns SPEC section 4 requires ("at least"), per sheet.
@@ -99,6 +108,11 @@ class Report:
     caveats: pd.DataFrame
     notes: pd.DataFrame  # sheet, column, note: what a column means where it needs saying
     currency: str = "EUR"
+    #: SPEC 5.3 per pledge with a tour, 5.4 per period and nation under straits montreux/closed; empty when off
+    rotation: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(COLUMNS["Rotation"])))
+    montreux: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(COLUMNS["Montreux"])))
+    montreux_stay: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(COLUMNS["MontreuxStay"])))
+    straits: str = "open"
     options: dict = field(default_factory=dict)  # the solve options as given (JSON summary)
     #: Scenario host_country ("---" for none): the personnel split in and outside it (``domain.in_host``)
     host_country: str = DEFAULT_HOST
@@ -198,6 +212,39 @@ def _plural(n: int, word: str, plural: str | None = None) -> str:
     return word if n == 1 else (plural or word + "s")
 
 
+def black_sea_warship(problem: Problem, pledge: Pledge, location: str) -> bool:
+    """A warship (sea unit) of a nation that is not a Black Sea state at a Black Sea location (SPEC 5.4)."""
+    return (problem.capability[pledge.capability].domain == "sea"
+            and not problem.nation[pledge.nation].black_sea_state and problem.location[location].black_sea)
+
+
+def units_phrase(n: int, unit: str) -> str:
+    """3 companies, 1 ship, 2 batteries."""
+    if n == 1 or not unit:
+        return f"{n} {unit}".strip()
+    if unit.endswith("y") and unit[-2:-1] not in "aeiou":
+        return f"{n} {unit[:-1]}ies"
+    if unit.endswith(("s", "x", "ch", "sh")):
+        return f"{n} {unit}es"
+    return f"{n} {unit}s"
+
+
+def _figure(x: float) -> str:
+    """0.333… -> 0.33, 1.0 -> 1, 2.5 -> 2.5."""
+    return f"{x:.2f}".rstrip("0").rstrip(".")
+
+
+#: how the Shortfalls reasons of the SPEC 5 rules open: the rule's name, as written
+RULE_TAGS = ("rotation:", "straits closed:")
+
+
+def rotation_text(problem: Problem, pl: Pledge) -> str:
+    """The rotation limit of a pledge in words, as the Shortfalls reasons name it (SPEC 5.3)."""
+    unit = problem.capability[pl.capability].unit
+    return (f"rotation: {pl.id} holds {units_phrase(pl.units, unit)}, tour {pl.tour}, dwell {pl.dwell}: "
+            f"at most {_figure(problem.sustainable_units(pl))} deployed on average")
+
+
 # --------------------------------------------------------------------------- indices
 
 
@@ -230,6 +277,10 @@ class _Index:
         self.nation_pers = defaultdict(int)  # (nation, p) -> personnel
         self.nation_country_pers = defaultdict(int)  # (nation, country, p) -> personnel
         self.caveat_pers = defaultdict(int)  # (caveat index, p) -> personnel matching a max_personnel caveat
+        # SPEC 5.4: tonnage of non-Black-Sea warships at Black Sea locations, per period and per (nation, period),
+        # whatever the straits (the figure says what reopening them would need)
+        self.straits_tonnage: dict[int, float] = defaultdict(float)
+        self.straits_nation_tonnage: dict[tuple[str, int], float] = defaultdict(float)
         max_cav = [(i, c) for i, c in enumerate(problem.caveats) if c.rule == "max_personnel"]
         for (p, t, loc, pid), u in self.units.items():
             pl = problem.pledge[pid]
@@ -247,6 +298,14 @@ class _Index:
             for i, c in max_cav:
                 if c.nation == pl.nation and problem.caveat_matches(c, pl, t, loc):
                     self.caveat_pers[(i, p)] += pers
+            if black_sea_warship(problem, pl, loc):
+                tons = u * problem.capability[pl.capability].tonnage
+                self.straits_tonnage[p] += tons
+                self.straits_nation_tonnage[(pl.nation, p)] += tons
+
+    def run_units(self, pl: Pledge, run: tuple[int, ...]) -> int:
+        """Unit-periods of a pledge over a run of periods (SPEC 5.3)."""
+        return sum(self.pledge_units[(pl.id, k)] for k in run)
 
 
 # --------------------------------------------------------------------------- report
@@ -261,8 +320,10 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
     coverage = _coverage(problem, ix)
     shortfalls = _shortfalls(problem, plan, ix, coverage)
     tasks = _tasks(problem, plan, ix, coverage, allocations)
-    nations = _nations(problem, plan, ix, allocations)
+    rotation = _rotation(problem, ix)
+    nations = _nations(problem, plan, ix, allocations, rotation)
     caveats = _caveats(problem, ix)
+    montreux, montreux_stay = _montreux(problem, ix)
 
     info = plan.info
     required = int(coverage["required"].sum()) if len(coverage) else 0
@@ -305,6 +366,9 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
         ("cache", info.cache if info else "off"),
         ("currency", problem.scenario.currency),
         ("host_country", problem.scenario.host_country),
+        ("straits", problem.scenario.straits),
+        ("black_sea_tonnage_peak", _num(float(max(ix.straits_tonnage.values(), default=0)))),
+        ("rotation_pledges", len(rotation)),
         ("warnings", _warnings_text(problem)),
     ]
     summary = pd.DataFrame(rows, columns=["parameter", "value"], dtype=object)
@@ -332,7 +396,22 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
             ("Summary", "host_country", "Scenario host_country: personnel at locations in it count as inside in the "
              "personnel split (Charts, comparisons), all others as outside; --- = none, everyone outside"),
             ("Summary", "warnings", "what the input workbook holds that was not planned with (a column no sheet "
-             "has, ignored), one line each; blank when none"),
+             "has, ignored; a dwell without a tour), one line each; blank when none"),
+            ("Summary", "straits", "Scenario straits (SPEC 5.4): open = no rule; montreux = tonnage limits on "
+             "non-Black-Sea warships at Black Sea locations (sheet Montreux); closed = none of them there"),
+            ("Summary", "black_sea_tonnage_peak", "largest tonnage, in any one period, of warships (sea units) of "
+             "nations that are not Black Sea states at Black Sea locations (what the Montreux limits count)"),
+            ("Summary", "rotation_pledges", "pledges with a tour (SPEC 5.3), one row each on sheet Rotation"),
+            ("Nations", "held / deployed / sustainable",
+             "per pledge of the nation with a tour: the units it holds; units deployed at the peak and on average "
+             "over the horizon; units × tour / (tour + dwell), what it keeps deployed for good (sheet Rotation)"),
+            ("Rotation", "run_limit / run_most", "units × tour: the most unit-periods in any run of tour + dwell "
+             "consecutive periods (cut at the horizon); and the most the plan puts in one such run"),
+            ("Rotation", "deployed_by_period", "units deployed in periods 1, 2, … of the horizon, in order"),
+            ("Montreux", "limit_t", "per nation: two thirds of the aggregate (one state's share); all: the "
+             "aggregate (Scenario montreux_aggregate_t, shown as aggregate_t); 0 when the straits are closed"),
+            ("Montreux", "note (ships)", "the Convention's 21-day stay is not modelled: each ship listed must leave "
+             "the Black Sea within 21 days and be relieved, so its nation rotates it within every period it serves"),
             ("*", "cost", f"thousands of {cur}, cost_per_unit × units summed over periods"),
             ("Tasks", "staffed_periods", "periods in which any unit is allocated to the task"),
             ("Tasks", "coverage_pct", "100 × covered / required unit-periods of the task"),
@@ -353,6 +432,7 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
         summary=summary, solve_log=solve_log, allocations=allocations, coverage=coverage,
         shortfalls=shortfalls, tasks=tasks, nations=nations, caveats=caveats, notes=notes,
         currency=cur, options=dict(info.options) if info else {}, host_country=problem.scenario.host_country,
+        rotation=rotation, montreux=montreux, montreux_stay=montreux_stay, straits=problem.scenario.straits,
     )
 
 
@@ -423,10 +503,14 @@ def _tasks(problem, plan, ix, coverage, allocations) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=list(COLUMNS["Tasks"]))
 
 
-def _nations(problem, plan, ix, allocations) -> pd.DataFrame:
+def _nations(problem, plan, ix, allocations, rotation: pd.DataFrame) -> pd.DataFrame:
     total = float(allocations["cost"].sum()) if len(allocations) else 0.0
     rows = []
+    mine: dict[str, list] = defaultdict(list)
+    for r in rotation.itertuples(index=False):
+        mine[r.nation].append(r)
     for n in problem.nations:
+        rot = mine.get(n.id, [])
         peak = max((ix.nation_pers[(n.id, p)] for p in problem.scenario.periods), default=0)
         by_country: dict[str, int] = defaultdict(int)
         for (nn, ctry, p), v in ix.nation_country_pers.items():
@@ -443,8 +527,89 @@ def _nations(problem, plan, ix, allocations) -> pd.DataFrame:
             _num(round(cost, 9)), share, n.fair_share, ", ".join(led),
             "yes" if n.european else "no", ", ".join(sorted({t for t, _ in contrib})), len(contrib),
             None if share is None or n.fair_share is None else round(share - n.fair_share, 9),
+            "; ".join(f"{r.pledge} {r.held}" for r in rot),
+            "; ".join(f"{r.pledge} peak {r.deployed_peak}, average {_figure(r.deployed_average)}" for r in rot),
+            "; ".join(f"{r.pledge} {_figure(r.sustainable)}" for r in rot),
         ))
     return pd.DataFrame(rows, columns=list(COLUMNS["Nations"]))
+
+
+def _rotation(problem: Problem, ix: _Index) -> pd.DataFrame:
+    """SPEC 5.3: per pledge with a tour, held, sustainable and deployed units, and its runs against the limit."""
+    rows = []
+    H = problem.scenario.periods
+    for pl in problem.pledges:
+        if pl.tour is None:
+            continue
+        per = [ix.pledge_units[(pl.id, k)] for k in H]
+        span = pl.tour + pl.dwell
+        limit = pl.units * pl.tour
+        most = max((sum(per[s - 1:min(len(per), s - 1 + span)]) for s in H), default=0)
+        runs = problem.rotation_windows(pl)
+        if not runs:
+            status = "no limit in effect (every run of tour + dwell periods has at most tour periods of the window)"
+        elif most > limit:
+            status = f"VIOLATED: {most} unit-periods in one run, limit {limit}"
+        elif any(ix.run_units(pl, run) >= limit for run in runs):
+            full = [run for run in runs if ix.run_units(pl, run) >= limit]
+            status = (f"binding: the run{'s' if len(full) > 1 else ''} of periods "
+                      f"{', '.join(f'{r[0]}-{r[-1]}' for r in full[:3])}{' …' if len(full) > 3 else ''} "
+                      f"{'are' if len(full) > 1 else 'is'} full")
+        else:
+            status = f"slack: at most {most} of {limit} unit-periods in a run"
+        rows.append((
+            pl.id, pl.nation, pl.capability, problem.capability[pl.capability].unit, pl.units, pl.tour, pl.dwell,
+            round(problem.sustainable_units(pl), 6), max(per, default=0),
+            round(sum(per) / len(per), 6) if per else 0.0, ", ".join(str(u) for u in per), limit, most, status,
+        ))
+    return pd.DataFrame(rows, columns=list(COLUMNS["Rotation"]))
+
+
+def _montreux(problem: Problem, ix: _Index) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """SPEC 5.4, when the straits are montreux or closed: per period the tonnage of each non-Black-Sea
+    nation's warships at Black Sea locations and of all of them, against the limits; and the ships the
+    21-day stay obliges to rotate. Empty tables when the straits are open."""
+    straits = problem.scenario.straits
+    if straits == "open":
+        return (pd.DataFrame(columns=list(COLUMNS["Montreux"])), pd.DataFrame(columns=list(COLUMNS["MontreuxStay"])))
+    agg = float(problem.scenario.montreux_aggregate_t)
+    nation_limit = round(agg * 2 / 3, 3) if straits == "montreux" else 0.0
+    all_limit = agg if straits == "montreux" else 0.0
+    ships: dict[tuple[str, int], int] = defaultdict(int)
+    stay: dict[tuple[str, str, str], dict[int, int]] = defaultdict(dict)
+    for (p, t, loc, pid), u in ix.units.items():
+        pl = problem.pledge[pid]
+        if black_sea_warship(problem, pl, loc):
+            ships[(pl.nation, p)] += u
+            stay[(pl.nation, pid, loc)][p] = stay[(pl.nation, pid, loc)].get(p, 0) + u
+    rows = []
+    for p in problem.scenario.periods:
+        nations = sorted(n for (n, q) in ships if q == p)
+        for n in nations:
+            tons = ix.straits_nation_tonnage[(n, p)]
+            over = 3 * tons > 2 * agg if straits == "montreux" else ships[(n, p)] > 0
+            rows.append((p, n, ships[(n, p)], _num(float(tons)), nation_limit, agg, _share(tons, agg),
+                         "VIOLATED" if over else _slack_text(tons, nation_limit)))
+        total = ix.straits_tonnage[p]
+        over = total > agg if straits == "montreux" else sum(ships[(n, p)] for n in nations) > 0
+        rows.append((p, "all", sum(ships[(n, p)] for n in nations), _num(float(total)), all_limit, agg,
+                     _share(total, agg),
+                     ("VIOLATED" if over else "closed: no non-Black-Sea warship" if straits == "closed"
+                      else _slack_text(total, agg))))
+    stay_rows = []
+    note = ("the 21-day stay limit obliges it to leave the Black Sea within 21 days: relieve it within every "
+            "period it serves")
+    for (n, pid, loc), per in sorted(stay.items()):
+        pl = problem.pledge[pid]
+        stay_rows.append((n, pid, pl.capability, loc, max(per.values()),
+                          _num(float(max(per.values()) * problem.capability[pl.capability].tonnage)),
+                          compact_periods(per), note))
+    return (pd.DataFrame(rows, columns=list(COLUMNS["Montreux"])),
+            pd.DataFrame(stay_rows, columns=list(COLUMNS["MontreuxStay"])))
+
+
+def _slack_text(used: float, limit: float) -> str:
+    return f"slack {_figure(limit - used)} t"
 
 
 def _caveats(problem: Problem, ix: _Index) -> pd.DataFrame:
@@ -518,12 +683,15 @@ class _Diagnosis:
     1. no pledge of c at all;
     2. pledges of c barred for t at every basing location by forbid/only caveats;
     3. of the rest: conditional pledges excluded by the Scenario; pledges outside
-       their window in some period of P;
+       their window in some period of P; pledges of non-Black-Sea states' ships that
+       closed straits bar at the task's Black Sea locations (SPEC 5.4);
     4. per period p of P with some allowed, available pledge:
        a. no free units left (all allocated): named tasks consumed them, or the
-          supply is simply all on t;
+          supply is simply all on t; units at home whose pledge's rotation runs
+          through p are full (SPEC 5.3, "rotation: … at most … deployed on average");
        b. free units, but no basing location where one more unit fits: the
-          location's capacity or a max_personnel caveat of the nation;
+          location's capacity, a max_personnel caveat of the nation, or a Montreux
+          tonnage limit (SPEC 5.4);
        c. a free unit fits somewhere: the staffing rules (lead, min_nations,
           max_nation_share) are checked for adding one unit; if none explains
           it, the reason says so (a time-limited solve may have stopped early).
@@ -544,23 +712,40 @@ class _Diagnosis:
         self._open: dict[tuple[str, str, int], list[tuple[Pledge, str]]] = {}
 
     # -- small facts --------------------------------------------------------
+    def caveat_locations(self, pl: Pledge, t: str) -> list[str]:
+        """The task's basing locations no forbid/only caveat bars for the pledge."""
+        return [loc for loc in self.problem.task_locations.get(t, ()) if not self.problem.barring_caveats(pl, t, loc)]
+
     def allowed_locations(self, pl: Pledge, t: str) -> list[str]:
+        """The task's basing locations neither a caveat nor closed straits (SPEC 5.4) bar for the pledge."""
         key = (pl.id, t)
         if key not in self._allowed:
-            self._allowed[key] = [loc for loc in self.problem.task_locations.get(t, ())
-                                  if not self.problem.barring_caveats(pl, t, loc)]
+            self._allowed[key] = [loc for loc in self.caveat_locations(pl, t)
+                                  if not self.problem.straits_bar(pl, loc)]
         return self._allowed[key]
 
-    def free_units(self, pl: Pledge, p: int) -> int:
+    def supply_free(self, pl: Pledge, p: int) -> int:
+        """Units of the pledge not allocated in p (rule 1), 0 outside its window."""
         if p not in self.problem.pledge_periods(pl):
             return 0
         return max(0, pl.units - self.ix.pledge_units[(pl.id, p)])
+
+    def rotation_free(self, pl: Pledge, p: int) -> int | None:
+        """Unit-periods left in the fullest rotation run through p (SPEC 5.3); None: no limit there."""
+        left = [pl.units * pl.tour - self.ix.run_units(pl, run) for run in self.problem.rotation_windows(pl)
+                if p in run]
+        return max(0, min(left)) if left else None
+
+    def free_units(self, pl: Pledge, p: int) -> int:
+        free = self.supply_free(pl, p)
+        rot = self.rotation_free(pl, p)
+        return free if rot is None else min(free, rot)
 
     def blockers(self, pl: Pledge, t: str, loc: str, p: int) -> list[tuple]:
         """Why one more unit of ``pl`` does not fit on t at loc in p: capacity / caveat limits."""
         ppu = self.problem.personnel_per_unit(pl)
         if ppu == 0:
-            return []
+            return self.montreux_blockers(pl, loc, p)
         out = []
         L = self.problem.location[loc]
         used = self.ix.loc_pers[(loc, p)]
@@ -570,6 +755,20 @@ class _Diagnosis:
             if c.rule == "max_personnel" and self.problem.caveat_matches(c, pl, t, loc):
                 if self.ix.caveat_pers[(self.cav_index[id(c)], p)] + ppu > (c.limit or 0):
                     out.append(("max_personnel", self.cav_index[id(c)]))
+        return out + self.montreux_blockers(pl, loc, p)
+
+    def montreux_blockers(self, pl: Pledge, loc: str, p: int) -> list[tuple]:
+        """Whether one more unit of ``pl`` at ``loc`` in p breaks a Montreux limit (SPEC 5.4)."""
+        pr = self.problem
+        if pr.scenario.straits != "montreux" or not black_sea_warship(pr, pl, loc):
+            return []
+        tons = pr.capability[pl.capability].tonnage
+        agg = pr.scenario.montreux_aggregate_t
+        out = []
+        if 3 * (self.ix.straits_nation_tonnage[(pl.nation, p)] + tons) > 2 * agg:
+            out.append(("montreux_nation", pl.nation))
+        if self.ix.straits_tonnage[p] + tons > agg:
+            out.append(("montreux_aggregate", None))
         return out
 
     def open_options(self, t: Task, cap: str, p: int) -> list[tuple[Pledge, str]]:
@@ -598,7 +797,18 @@ class _Diagnosis:
             return f"No nation pledges {cname} — seek a pledge of it."
 
         allowed = {pl.id: self.allowed_locations(pl, t) for pl in pledges}
-        barred = [pl for pl in pledges if not allowed[pl.id]]
+        barred = [pl for pl in pledges if not self.caveat_locations(pl, t)]
+        shut = [pl for pl in pledges if not allowed[pl.id] and pl not in barred]  # by closed straits
+        if shut:
+            ids = ", ".join(pl.id for pl in shut)
+            text = (f"straits closed: only Black Sea states' ships may serve {t} at "
+                    f"{', '.join(loc for loc in pr.task_locations.get(t, ()) if pr.location[loc].black_sea)}; "
+                    f"{ids} {_plural(len(shut), 'is', 'are')} barred (Scenario straits closed; montreux would "
+                    f"admit them within the tonnage limits)")
+            if len(shut) == len(pledges):
+                add(text, P)
+                return self._sentence(clauses, P)
+            add(text, P)
         if barred:
             cavs: list[Caveat] = []
             for pl in barred:
@@ -613,6 +823,10 @@ class _Diagnosis:
                 for c in cavs
             )
             ids = ", ".join(pl.id for pl in barred)
+            if len(barred) + len(shut) == len(pledges) and shut:
+                add(f"{_plural(len(barred), 'pledge')} {ids} of {cap} {_plural(len(barred), 'is', 'are')} barred "
+                    f"for {t} by caveats {names}", P)
+                return self._sentence(clauses, P)
             if len(barred) == len(pledges):
                 add(f"every pledge of {cname}, {ids}, is barred for {t} at all its basing locations by "
                     f"caveats {names} — negotiate a caveat or add a basing location they allow", P)
@@ -639,8 +853,12 @@ class _Diagnosis:
             if not avail:
                 continue
             free = [pl for pl in avail if self.free_units(pl, p) > 0]
+            resting = [pl for pl in avail if self.supply_free(pl, p) > 0 and self.free_units(pl, p) == 0]
+            for pl in resting:  # units at home, but the pledge's rotation runs through p are full (SPEC 5.3)
+                add(rotation_text(pr, pl), [p])
             if not free:
-                self._consumed(task, cname, avail, p, add)
+                if len(resting) < len(avail):
+                    self._consumed(task, cname, [pl for pl in avail if pl not in resting], p, add)
                 continue
             options = [(pl, loc) for pl in free for loc in allowed[pl.id]]
             blocked = {o: self.blockers(o[0], t, o[1], p) for o in options}
@@ -651,6 +869,18 @@ class _Diagnosis:
                             L = pr.location[key]
                             add(f"basing location capacity exhausted at {key} ({L.name}): "
                                 f"{self.ix.loc_pers[(key, p)]}/{L.personnel_capacity} personnel", [p])
+                        elif kind == "montreux_nation":
+                            agg = pr.scenario.montreux_aggregate_t
+                            add(f"Montreux: {key}'s warships in the Black Sea total "
+                                f"{_figure(self.ix.straits_nation_tonnage[(key, p)])} t, and one more "
+                                f"{pl.capability} ({_figure(pr.capability[pl.capability].tonnage)} t) would pass "
+                                f"two thirds of the {_figure(agg)} t aggregate", [p])
+                        elif kind == "montreux_aggregate":
+                            add(f"Montreux: non-Black-Sea warships in the Black Sea total "
+                                f"{_figure(self.ix.straits_tonnage[p])} t, and one more {pl.capability} "
+                                f"({_figure(pr.capability[pl.capability].tonnage)} t) would pass the "
+                                f"{_figure(pr.scenario.montreux_aggregate_t)} t aggregate (Scenario "
+                                f"montreux_aggregate_t)", [p])
                         else:
                             c = pr.caveats[key]
                             add(f"caveat {c.label()} binds: {self.ix.caveat_pers[(key, p)]} of {c.limit} "
@@ -747,4 +977,6 @@ class _Diagnosis:
         for text, ps in clauses.items():
             parts.append(text if ps >= full else f"{_periods_phrase(ps)}: {text}")
         s = "; ".join(parts)
+        if s.startswith(RULE_TAGS):  # a reason that opens with the rule's name keeps it as written
+            return s + "."
         return (s[:1].upper() + s[1:] + ".") if s else "No cause found."

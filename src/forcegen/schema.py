@@ -24,6 +24,8 @@ PILLARS = ("monitoring", "air", "sea", "land", "training", "logistics", "regener
 LEADS = ("european", "any", "none")
 RULES = ("forbid", "only", "max_personnel")
 STATUSES = ("firm", "conditional")
+STRAITS = ("open", "montreux", "closed")  # Scenario straits (SPEC 5.4)
+BLACK_SEA = "black_sea"  # Locations sea_area that marks a Black Sea location (SPEC 5.4)
 NO_COUNTRY = "---"
 DEFAULT_HOST = "UKR"  # Scenario host_country when the input does not say
 
@@ -136,6 +138,7 @@ MAX_WEIGHT = 1_000_000.0
 MAX_NATIONS = 1_000
 MAX_RATE = 1_000_000.0  # tonnes per day (per 1,000 personnel, per unit or per location)
 MAX_KM = 40_000.0  # about the Earth's circumference
+MAX_TONNAGE = 10_000_000.0
 
 
 def _c(name, kind, description, **kw) -> Column:
@@ -161,6 +164,13 @@ SCENARIO_PARAMETERS: tuple[Column, ...] = (
        exclusive_minimum=True),
     _c("lift_capacity", "int", "Lift rule (SPEC 5.2): personnel that surface and charter lift can move into the area "
        "of operations in one period; blank = rule off", required=False, minimum=0, maximum=MAX_PERSONNEL),
+    _c("straits", "enum", "The Turkish straits for warships of non-Black-Sea states on Black Sea tasks (SPEC 5.4): "
+       "open = no rule; montreux = their tonnage at Black Sea locations within montreux_aggregate_t, one "
+       "nation's within two thirds of it; closed = none of them there", required=False, default="open",
+       choices=STRAITS),
+    _c("montreux_aggregate_t", "number", "Montreux Convention aggregate tonnage limit (30,000; 45,000 where raised); "
+       "used when straits is montreux", required=False, default=30000.0, minimum=0, maximum=MAX_TONNAGE,
+       exclusive_minimum=True),
 )
 
 SHEETS: tuple[Sheet, ...] = (
@@ -183,6 +193,8 @@ SHEETS: tuple[Sheet, ...] = (
             _c("name", "text", "Display name", width=22),
             _c("european", "yesno", "May lead a task whose lead is european"),
             _c("fair_share", "number", "Share of the coalition's burden by an agreed key; reporting only", required=False, minimum=0, maximum=1),
+            _c("black_sea_state", "yesno", "A Black Sea state (Bulgaria, Georgia, Romania, Russia, Turkiye, Ukraine): "
+               "its ships are not limited by Scenario straits", required=False, default=False, width=16),
         ),
         key=("nation",),
     ),
@@ -200,6 +212,8 @@ SHEETS: tuple[Sheet, ...] = (
             _c("lift_per_period", "number", "Lift: personnel one allocated unit moves into the area of operations in a "
                "period (an airlift detachment)", required=False, default=0.0, minimum=0, maximum=MAX_PERSONNEL,
                width=16),
+            _c("tonnage", "number", "Tonnes (standard displacement) of one unit; counts for sea capabilities under "
+               "Scenario straits montreux", required=False, default=0.0, minimum=0, maximum=MAX_TONNAGE),
         ),
         key=("capability",),
     ),
@@ -218,6 +232,8 @@ SHEETS: tuple[Sheet, ...] = (
                required=False, default=0.0, minimum=0, maximum=MAX_RATE, width=16),
             _c("in_area", "yesno", "Lift: whether personnel based here must be brought in by lift; blank = yes, "
                "and no where the country is ---", required=False),
+            _c("sea_area", "text", f"Sea area of a port or sea location; {BLACK_SEA} marks the Black Sea "
+               "(Scenario straits applies there)", required=False, default=""),
         ),
         key=("location",),
     ),
@@ -272,6 +288,10 @@ SHEETS: tuple[Sheet, ...] = (
             _c("cost_per_unit", "number", "Cost of one unit for one period (thousands of the Scenario currency)", required=False, default=0.0, minimum=0, maximum=MAX_COST),
             _c("status", "enum", "firm, or conditional (awaits e.g. parliamentary approval)", required=False, default="firm", choices=STATUSES),
             _c("probability", "number", "Chance the pledge materializes (reliability sweeps only); blank = 1 for firm, 0.5 for conditional", required=False, minimum=0, maximum=1),
+            _c("tour", "int", "Periods a unit stays deployed in one tour; units is then the units the nation holds; "
+               "blank = no rotation limit", required=False, minimum=1, maximum=MAX_PERIODS),
+            _c("dwell", "int", "Periods a unit spends at home after a tour (recovery, training) before it deploys "
+               "again; used with tour", required=False, default=0, minimum=0, maximum=MAX_PERIODS),
         ),
         key=("pledge",),
     ),

@@ -344,6 +344,7 @@ def build_problem(tables: dict[str, Table], file: str = "", strict: bool = False
 
     if chk.issues:
         raise InputError(sorted(chk.issues, key=_issue_order))
+    notes = [str(i) for i in unknown] + _rotation_notes(file, recs["Pledges"])
 
     sv = scenario_values
     scenario = d.Scenario(
@@ -357,22 +358,26 @@ def build_problem(tables: dict[str, Table], file: str = "", strict: bool = False
         supply_rate=_opt_float(sv["supply_rate"]),
         resupply_km=_opt_float(sv["resupply_km"]),
         lift_capacity=sv["lift_capacity"],
+        straits=str(sv["straits"]),
+        montreux_aggregate_t=float(sv["montreux_aggregate_t"]),
     )
     H = scenario.horizon
     return d.Problem(
         scenario=scenario,
         nations=tuple(
-            d.Nation(v["nation"], v["name"], v["european"], v["fair_share"]) for _, v, _ in recs["Nations"]
+            d.Nation(v["nation"], v["name"], v["european"], v["fair_share"], bool(v["black_sea_state"]))
+            for _, v, _ in recs["Nations"]
         ),
         capabilities=tuple(
             d.Capability(v["capability"], v["name"], v["domain"], v["unit"], v["personnel_per_unit"],
-                         throughput=float(v["throughput"]), lift_per_period=float(v["lift_per_period"]))
+                         throughput=float(v["throughput"]), lift_per_period=float(v["lift_per_period"]),
+                         tonnage=float(v["tonnage"]))
             for _, v, _ in recs["Capabilities"]
         ),
         locations=tuple(
             d.Location(v["location"], v["name"], v["country"], v["kind"], v["personnel_capacity"],
                        v["latitude"], v["longitude"], host_throughput=float(v["host_throughput"]),
-                       in_area=v["in_area"])
+                       in_area=v["in_area"], sea_area=str(v["sea_area"] or "").strip())
             for _, v, _ in recs["Locations"]
         ),
         tasks=tuple(
@@ -391,6 +396,7 @@ def build_problem(tables: dict[str, Table], file: str = "", strict: bool = False
                 v["to_period"] if v["to_period"] is not None else H,
                 v["cost_per_unit"], v["status"],
                 v["probability"] if v["probability"] is not None else (0.5 if v["status"] == "conditional" else 1.0),
+                v["tour"], v["dwell"],
             )
             for _, v, _ in recs["Pledges"]
         ),
@@ -400,7 +406,7 @@ def build_problem(tables: dict[str, Table], file: str = "", strict: bool = False
             for row_no, v, _ in recs["Caveats"]
         ),
         source=file,
-        warnings=tuple(str(i) for i in unknown),
+        warnings=tuple(notes),
     )
 
 
@@ -437,6 +443,14 @@ def _logistics_checks(chk: _Checker, scenario: dict[str, object], recs: dict[str
             if v.get(c) is None and c not in bad:
                 chk.add("Locations", row_no, c, f"{c} is required: {v['location']} is a basing location of active "
                         f"task {used[v['location']]} and the sustainment rule is on (Scenario supply_rate)")
+
+
+def _rotation_notes(file: str, pledges) -> list[str]:
+    """A dwell without a tour has no effect (blank tour = no rotation limit): one warning per such row."""
+    return [str(Issue(file, "Pledges", row_no, "dwell",
+                      f"dwell {v['dwell']} without a tour has no effect (blank tour = no rotation limit); "
+                      "set tour to apply it"))
+            for row_no, v, _ in pledges if v["tour"] is None and v["dwell"]]
 
 
 _SHEET_ORDER = {s.name: i for i, s in enumerate(SHEETS)}

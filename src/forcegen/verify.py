@@ -1,7 +1,8 @@
 """``forcegen verify``: re-check a plan workbook, possibly edited by hand.
 
 An independent checker: it reads the plan's Allocations rows as they stand in
-the workbook and re-derives every hard rule of SPEC section 2 from the input's
+the workbook and re-derives every hard rule of SPEC section 2, and the rotation
+(5.3) and straits (5.4) rules, from the input's
 plain data (it imports nothing from ``model/`` or ``report.py`` and uses none of
 the domain helpers that the model relies on, so a bug there is not repeated
 here). It then recomputes the objective figures (shortfall by priority, cost,
@@ -47,11 +48,14 @@ RULE_TASKS = "rule 2 tasks"
 RULE_CAVEATS = "rule 3 caveats"
 RULE_CAPACITY = "rule 4 capacity"
 RULE_STAFFING = "rule 5 staffing"
+RULE_ROTATION = "rule 5.3 rotation"
+RULE_MONTREUX = "rule 5.4 straits"
 RULE_SUMMARY = "summary"
 
 _SHEET_ORDER = {"Allocations": 0, "Tasks": 1, "Summary": 2}
 _RULE_ORDER = {r: i for i, r in enumerate(
-    (RULE_FORM, RULE_SUPPLY, RULE_TASKS, RULE_CAVEATS, RULE_CAPACITY, RULE_STAFFING, RULE_SUMMARY))}
+    (RULE_FORM, RULE_SUPPLY, RULE_TASKS, RULE_CAVEATS, RULE_CAPACITY, RULE_STAFFING, RULE_ROTATION, RULE_MONTREUX,
+     RULE_SUMMARY))}
 
 
 @dataclass(frozen=True)
@@ -379,6 +383,8 @@ def verify_plan(problem: Problem, plan_path: str | Path) -> Verification:
                          pledge.capability, units, units * ppu, units * pledge.cost_per_unit))
 
     _check_rules(problem, good, sheets, flag)
+    _check_rotation(problem, good, flag)
+    _check_straits(problem, good, flag)
     _check_figures(problem, good, sheets, result, flag)
 
     out.sort(key=lambda v: (_SHEET_ORDER.get(v.sheet, 9), v.row or 0, _RULE_ORDER.get(v.rule, 99)))
@@ -574,6 +580,85 @@ def _lead_problems(problem: Problem, task, nation: str, periods: dict[int, dict[
 def _check_stated_lead(problem: Problem, task, lead: str, row: int | None, periods, flag) -> None:
     for message in _lead_problems(problem, task, lead, periods):
         flag("Tasks", [row] if row is not None else [], RULE_STAFFING, message)
+
+
+def _check_rotation(problem: Problem, rows: list[_Row], flag) -> None:
+    """SPEC 5.3: in every run of tour + dwell consecutive periods starting at p (cut at the horizon),
+    a pledge with a tour deploys at most units × tour unit-periods."""
+    horizon = problem.scenario.horizon
+    by_pledge: dict[str, dict[int, list[_Row]]] = defaultdict(lambda: defaultdict(list))
+    for r in rows:
+        by_pledge[r.pledge][r.period].append(r)
+    for pledge in problem.pledges:
+        if pledge.tour is None or pledge.id not in by_pledge:
+            continue
+        per = by_pledge[pledge.id]
+        span = pledge.tour + pledge.dwell
+        limit = pledge.units * pledge.tour
+        reported: set[int] = set()
+        for start in range(1, horizon + 1):
+            end = min(horizon, start + span - 1)
+            if start > 1 and start + span - 1 > horizon:
+                break  # runs cut at the horizon lie inside the last full one
+            group = [r for k in range(start, end + 1) for r in per.get(k, ())]
+            total = sum(r.units for r in group)
+            if total > limit and not {r.row for r in group} <= reported:  # overlapping runs: once per set of rows
+                reported |= {r.row for r in group}
+                flag("Allocations", [r.row for r in group], RULE_ROTATION,
+                     f"pledge {pledge.id} ({pledge.nation}, {pledge.units} {pledge.capability}) deploys {total} "
+                     f"unit-periods in periods {start}-{end}, limit {limit} (units {pledge.units} × tour "
+                     f"{pledge.tour} in any {span} consecutive periods: tour {pledge.tour} + dwell {pledge.dwell})")
+
+
+def _in_black_sea(sea_area: str | None) -> bool:
+    return (sea_area or "").strip().lower().replace(" ", "_").replace("-", "_") == "black_sea"
+
+
+def _check_straits(problem: Problem, rows: list[_Row], flag) -> None:
+    """SPEC 5.4: warships (sea domain) of nations that are not Black Sea states at black_sea locations:
+    none when the straits are closed; under montreux their tonnage per period within the aggregate,
+    one nation's within two thirds of it (3 × tonnage ≤ 2 × aggregate, exactly)."""
+    straits = problem.scenario.straits
+    if straits not in ("montreux", "closed"):
+        return
+    limited = []
+    for r in rows:
+        cap = problem.capability[r.capability]
+        nation = problem.nation.get(r.nation)
+        if (cap.domain == "sea" and nation is not None and not nation.black_sea_state
+                and _in_black_sea(problem.location[r.location].sea_area)):
+            limited.append(r)
+    if straits == "closed":
+        for r in limited:
+            flag("Allocations", [r.row], RULE_MONTREUX,
+                 f"the straits are closed (Scenario straits): {r.nation}, not a Black Sea state, has {r.units} "
+                 f"{r.capability} (sea) at Black Sea location {r.location} in period {r.period} (pledge {r.pledge})")
+        return
+    agg = Fraction(repr(float(problem.scenario.montreux_aggregate_t)))
+    by_period: dict[int, list[_Row]] = defaultdict(list)
+    for r in limited:
+        by_period[r.period].append(r)
+
+    def tonnes(group: list[_Row]) -> Fraction:
+        return sum((r.units * Fraction(repr(float(problem.capability[r.capability].tonnage))) for r in group),
+                   Fraction(0))
+
+    for period, group in sorted(by_period.items()):
+        total = tonnes(group)
+        if total > agg:
+            flag("Allocations", [r.row for r in group], RULE_MONTREUX,
+                 f"Montreux: non-Black-Sea warships at Black Sea locations total {_fmt(float(total))} t in period "
+                 f"{period}, aggregate limit {_fmt(float(agg))} t (Scenario montreux_aggregate_t)")
+        by_nation: dict[str, list[_Row]] = defaultdict(list)
+        for r in group:
+            by_nation[r.nation].append(r)
+        for nation, mine in sorted(by_nation.items()):
+            own = tonnes(mine)
+            if 3 * own > 2 * agg:
+                flag("Allocations", [r.row for r in mine], RULE_MONTREUX,
+                     f"Montreux: nation {nation}'s warships at Black Sea locations total {_fmt(float(own))} t in "
+                     f"period {period}, more than two thirds of the {_fmt(float(agg))} t aggregate "
+                     f"({_fmt(float(agg * 2 / 3))} t)")
 
 
 def _check_figures(problem: Problem, rows: list[_Row], sheets: _PlanSheets, result: Verification, flag) -> None:

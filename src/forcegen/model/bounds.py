@@ -12,7 +12,12 @@ solve, and a solve stops as soon as it reaches it.
 ``restricts(base, variant)`` is a sufficient test on the two validated problems: the same
 scenario, capabilities, tasks (periods, priorities) and requirements, so that every level
 is the same function of a plan; and every rule of the variant at least as tight as the
-baseline's.
+baseline's. For the rules of SPEC 5.3-5.4 that means: each pledge's tour and dwell as in the
+baseline, or a tour where the baseline had none (a rotation limit only takes plans away);
+the straits open → montreux → closed, each tighter than the one before, with the same or
+a smaller aggregate under montreux; no nation becoming a Black Sea state, and the same
+sea areas (capabilities, tonnage included, are the same anyway). Any other change to these
+is classified conservatively as not a restriction.
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ def restricts(base: Problem, variant: Problem) -> bool:
         return False
     if exact_share(vs.lead_min_share) < exact_share(bs.lead_min_share):
         return False
-    if not _logistics_restrict(bs, vs):
+    if not _logistics_restrict(bs, vs) or not _straits_restrict(base, variant):
         return False
     if variant.capabilities != base.capabilities or variant.requirements != base.requirements:
         return False
@@ -39,11 +44,11 @@ def restricts(base: Problem, variant: Problem) -> bool:
         return False
     for n in variant.nations:
         b = base.nation.get(n.id)
-        if b is None or (n.european and not b.european):
+        if b is None or (n.european and not b.european) or (n.black_sea_state and not b.black_sea_state):
             return False
     for loc in variant.locations:
         b = base.location.get(loc.id)
-        if b is None or (b.country, b.kind) != (loc.country, loc.kind):
+        if b is None or (b.country, b.kind, b.black_sea) != (loc.country, loc.kind, loc.black_sea):
             return False
         if b.personnel_capacity is not None and (loc.personnel_capacity is None
                                                  or loc.personnel_capacity > b.personnel_capacity):
@@ -72,6 +77,8 @@ def restricts(base: Problem, variant: Problem) -> bool:
             return False
         if p.status == "firm" and b.status == "conditional":
             return False
+        if b.tour is not None and (b.tour, b.dwell) != (p.tour, p.dwell):
+            return False  # a shorter tour with a longer dwell is not always tighter: conservative
     return _caveats_restrict(base, variant)
 
 
@@ -84,6 +91,19 @@ def _logistics_restrict(bs, vs) -> bool:
             return False
     if bs.lift and (not vs.lift or vs.lift_capacity > bs.lift_capacity):
         return False
+    return True
+
+
+STRAITS_RANK = {"open": 0, "montreux": 1, "closed": 2}  # each allows fewer plans than the one before
+
+
+def _straits_restrict(base: Problem, variant: Problem) -> bool:
+    """Whether the variant's straits rule (SPEC 5.4) allows no plan the baseline's forbids."""
+    bs, vs = base.scenario, variant.scenario
+    if STRAITS_RANK[vs.straits] < STRAITS_RANK[bs.straits]:
+        return False
+    if vs.straits == "montreux" and bs.straits == "montreux":
+        return vs.montreux_aggregate_t <= bs.montreux_aggregate_t
     return True
 
 

@@ -29,6 +29,11 @@ Hard rules (one ``add_<family>`` function each; every row is named
   (5f) lead_share   Σ_n v[n,t,k] = a·P[t,k],  v ≤ b·P[n,t,k],  v ≤ b·P̄[n,t,k]·L[n,t]
                     (lead_min_share = a/b; only the lead's v can be positive, so the
                     lead carries a·P[t,k]/b of the personnel — no big-M row)
+  (R) rotation      Σ_{t,l} Σ_{k∈R} x[p,t,l,k] ≤ u_p·tour_p for every run R of tour_p + dwell_p
+                    consecutive periods (cut at the horizon) of a pledge with a tour (SPEC 5.3)
+  (M) montreux      straits montreux: Σ_{x∈S_k} τ_c·x ≤ A and 3·Σ_{x∈S_nk} τ_c·x ≤ 2·A, with S_k the
+                    allocations in k of sea units of non-Black-Sea states at black_sea locations,
+                    S_nk those of nation n, τ_c the tonnage; straits closed: no x in S_k (SPEC 5.4)
 Objective levels: shortfall of priority 1..5, cost, contributions (see
 ``objectives``).
 """
@@ -136,10 +141,18 @@ def period_blocks(problem: Problem, aggregate: bool = True, reference=None) -> d
     weighted by the block's size, gives the same optimum as all periods. Sustainment
     (SPEC 5.1) holds period by period, so it keeps this true; lift (5.2) links each period to
     the one before, so with lift on every period is its own block.
+
+    A rotation limit (SPEC 5.3) couples the periods of its pledge, and copies of one period
+    could break it: every period in which a pledge with a binding rotation limit is available
+    is a block of its own (``Problem.rotation_windows``), so the argument holds for the rest.
     """
     periods = problem.scenario.periods
     if not aggregate or problem.scenario.lift:  # lift links each period to the one before
         return {k: (k,) for k in periods}
+    rotating = set()
+    for p in problem.pledges:
+        for run in problem.rotation_windows(p):
+            rotating.update(run)
     active = {k: [] for k in periods}
     for t in problem.tasks:
         for k in problem.active_periods(t):
@@ -155,7 +168,8 @@ def period_blocks(problem: Problem, aggregate: bool = True, reference=None) -> d
                 ref[a.period].append((a.task, a.location, a.pledge, a.units))
     groups: dict[tuple, list[int]] = {}
     for k in periods:
-        groups.setdefault((tuple(active[k]), tuple(avail[k]), tuple(ref[k])), []).append(k)
+        alone = k if k in rotating else 0
+        groups.setdefault((tuple(active[k]), tuple(avail[k]), tuple(ref[k]), alone), []).append(k)
     return {ks[0]: tuple(ks) for ks in groups.values()}
 
 
@@ -163,9 +177,13 @@ def period_blocks(problem: Problem, aggregate: bool = True, reference=None) -> d
 # variables
 # --------------------------------------------------------------------------
 def add_allocation_vars(b: Built) -> None:
-    """x[p,t,l,k] for every allocation the windows, tasks, basing and caveats allow.
+    """x[p,t,l,k] for every allocation the windows, tasks, basing, caveats and straits allow.
 
-    Upper bound min(u_p, r_tc, ⌊cap_l/e_c⌋, ⌊limit/e_c⌋ of matching max_personnel caveats).
+    Closed straits (SPEC 5.4) bar a non-Black-Sea state's sea units at black_sea locations as a
+    forbid caveat does: their columns are not created.
+
+    Upper bound min(u_p, r_tc, ⌊cap_l/e_c⌋, ⌊limit/e_c⌋ of matching max_personnel caveats, and under
+    straits montreux ⌊2A/(3τ_c)⌋ for a sea unit of a non-Black-Sea state at a black_sea location).
     """
     pb = b.problem
     m = b.model
@@ -176,6 +194,7 @@ def add_allocation_vars(b: Built) -> None:
     for t in pb.tasks:
         for c in caps_needed[t.id]:
             tasks_by_cap.setdefault(c, []).append(t.id)
+    montreux = pb.scenario.straits == "montreux"
     for p in pb.pledges:
         if p.units <= 0:
             continue
@@ -188,7 +207,7 @@ def add_allocation_vars(b: Built) -> None:
             if not periods:
                 continue
             for loc in pb.task_locations[tid]:
-                if pb.barring_caveats(p, tid, loc):
+                if pb.barring_caveats(p, tid, loc) or pb.straits_bar(p, loc):
                     continue
                 ub = min(p.units, caps_needed[tid][p.capability])
                 cap = pb.location[loc].personnel_capacity
@@ -198,6 +217,10 @@ def add_allocation_vars(b: Built) -> None:
                     for c in limits:
                         if pb.caveat_matches(c, p, tid, loc):
                             ub = min(ub, c.limit // ppu)
+                if montreux and pb.straits_limited(p, loc):
+                    most = montreux_units(pb, pb.capability[p.capability].tonnage)
+                    if most is not None:
+                        ub = min(ub, most)
                 if ub <= 0:
                     continue
                 for k in periods:
@@ -586,6 +609,66 @@ def add_lift(b: Built) -> None:
             continue  # cannot bind
         m.add_row(f"lift[period={k}]", [(a, 1) for a in arrivals] + [(c, -v) for c, v in lifters.get(k, ())],
                   hi=pb.scenario.lift_capacity)
+def add_rotation(b: Built) -> None:
+    """(R) SPEC 5.3: Σ_{t,l} Σ_{k∈R} x[p,t,l,k] ≤ u_p·tour_p for every run R of tour_p + dwell_p
+    consecutive periods of a pledge with a tour, cut at the horizon.
+
+    Only the runs in which the limit can bind (``Problem.rotation_windows``: more than tour_p of
+    the pledge's available periods; a run inside another is implied by it). Those periods are
+    model periods of their own (``period_blocks``), so each x is one period's allocation.
+    """
+    pb = b.problem
+    m = b.model
+    for p in pb.pledges:
+        runs = pb.rotation_windows(p)
+        if not runs:
+            continue
+        limit = p.units * p.tour
+        for run in runs:
+            cols = [c for k in run for c in b.x_by_pledge_period.get((p.id, k), ())]
+            if sum(m.ub[c] for c in cols) > limit:
+                m.add_row(f"rotation[pledge={p.id},from_period={run[0]},to_period={run[-1]}]",
+                          [(c, 1) for c in cols], hi=limit)
+
+
+def montreux_units(problem: Problem, tonnage: float) -> int | None:
+    """The most units of ``tonnage`` tonnes one nation may have at Black Sea locations in a period
+    under straits montreux: the largest u with 3·tonnage·u ≤ 2·aggregate (exact); None if unlimited."""
+    if tonnage <= 0:
+        return None
+    return int(Fraction(2) * Fraction(repr(problem.scenario.montreux_aggregate_t))
+               // (Fraction(3) * Fraction(repr(float(tonnage)))))
+
+
+def add_montreux(b: Built) -> None:
+    """(M) SPEC 5.4, straits montreux: per period k, for the sea units of nations that are not
+    Black Sea states at black_sea locations (S_k; S_nk those of nation n), tonnage τ_c per unit,
+    aggregate limit A:
+
+        Σ_{x∈S_k} τ_c·x ≤ A,    3·Σ_{x∈S_nk} τ_c·x ≤ 2·A   (one nation at most two thirds, exactly).
+
+    Straits closed is enforced by not creating those columns (``add_allocation_vars``).
+    """
+    pb = b.problem
+    if pb.scenario.straits != "montreux":
+        return
+    m = b.model
+    tons = {c.id: c.tonnage for c in pb.capabilities}
+    agg = pb.scenario.montreux_aggregate_t
+    by_k: dict[int, list[tuple[int, float]]] = {}
+    by_nk: dict[tuple[str, int], list[tuple[int, float]]] = {}
+    for (pid, _tid, loc, k), col in b.x.items():
+        p = pb.pledge[pid]
+        tau = tons[p.capability]
+        if tau > 0 and pb.straits_limited(p, loc):
+            by_k.setdefault(k, []).append((col, tau))
+            by_nk.setdefault((p.nation, k), []).append((col, tau))
+    for k, terms in sorted(by_k.items()):
+        if sum(m.ub[c] * t for c, t in terms) > agg:
+            m.add_row(f"montreux_aggregate[period={k}]", terms, hi=agg)
+    for (n, k), terms in sorted(by_nk.items()):
+        if 3 * sum(m.ub[c] * t for c, t in terms) > 2 * agg:
+            m.add_row(f"montreux_nation[nation={n},period={k}]", [(c, 3 * t) for c, t in terms], hi=2 * agg)
 
 
 RULE_FAMILIES = (
@@ -601,6 +684,8 @@ RULE_FAMILIES = (
     add_lead_share,
     add_sustainment,
     add_lift,
+    add_rotation,
+    add_montreux,
 )
 
 

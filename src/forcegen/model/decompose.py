@@ -1,9 +1,10 @@
 """Split a model into the independent parts its lead variables tie together.
 
 Once every task's lead is chosen the model falls apart: the periods share no
-pledge units, and tasks in one period that share no pledge, location or caveat
-share no row either. Only the lead ``L[n,t]`` — one constant nation for all
-periods — ties the parts together. ``split`` finds the parts (connected
+pledge units (except a pledge's rotation runs, SPEC 5.3, whose rows join its
+periods into one part), and tasks in one period that share no pledge, location,
+caveat or Montreux row share no row either. Only the lead ``L[n,t]`` — one
+constant nation for all periods — ties the parts together. ``split`` finds the parts (connected
 components of the rows once the lead columns are taken out) and gives each its
 own submodel in which the lead columns are *copied*: each part may choose its
 own lead. That is a relaxation of the model, with these uses in ``solve.py``

@@ -6,9 +6,10 @@ column and then takes away what no longer fits, never adding anything:
 
 1. each allocation of a model period (the first period of its block) goes to its column,
    if the variant still has one, capped at the column's bound;
-2. rows that only limit units or personnel (supply, demand, capacity, max_personnel
-   caveats: non-negative coefficients, an upper bound) are brought within their bound by
-   taking units away, last columns first;
+2. rows that only limit units, personnel or tonnage (supply, demand, capacity, max_personnel
+   caveats, rotation windows, Montreux limits: non-negative coefficients, an upper bound) are
+   brought within their bound by taking units away, last columns first (an allocation the
+   variant's closed straits bar has no column and is dropped in step 1);
 3. a task's period whose staffing rules no longer hold (min_nations, max_nation_share, the
    lead present with its share) is emptied: an unstaffed task keeps every rule;
 4. the indicator columns (y, z, lead, v, and a stability level's moved units) are set
@@ -27,7 +28,8 @@ from .build import Built, set_lead_columns, task_scale, task_share
 from .linear import Row, violations
 
 #: rule families whose rows only cap sums of allocations with non-negative coefficients
-CAPPING_FAMILIES = ("supply", "demand", "capacity", "caveat_max_personnel")
+CAPPING_FAMILIES = ("supply", "demand", "capacity", "caveat_max_personnel", "rotation", "montreux_aggregate",
+                    "montreux_nation")
 
 
 def repaired_start(built: Built, plan: Plan) -> list[float] | None:

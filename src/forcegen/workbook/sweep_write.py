@@ -43,6 +43,7 @@ _FORMATS = {
     "covered_unit_periods": _INT, "required_unit_periods": _INT, "delta_covered_unit_periods": _SINT,
     "units_recovered": _SINT, "total_cost": _COST, "delta_total_cost": _SCOST,
     "contributions": _INT, "delta_contributions": _SINT, "personnel_peak": _INT, "delta_personnel_peak": _SINT,
+    "black_sea_tonnage_peak": _INT, "delta_black_sea_tonnage_peak": _SINT,
     **{f"shortfall_p{k}": _WEIGHTED for k in range(1, 6)},
     **{f"delta_shortfall_p{k}": _SWEIGHTED for k in range(1, 6)},
     "p_full": _PROB, "ci_low": _PROB, "ci_high": _PROB, "kept_share": _PROB, "probability": _PROB,

@@ -10,7 +10,8 @@ a plain string.
 
 Sheets, in order: Summary (parameter/value rows, then the solve log and the
 column notes), Allocations, Coverage, Shortfalls, Tasks, Nations, Caveats (each
-an Excel Table with a frozen header row), then Charts.
+an Excel Table with a frozen header row), Rotation and Montreux where their rule
+is on (SPEC 5.3, 5.4), then Charts.
 
 Charts: coverage by task (bar chart of Tasks!coverage_pct), personnel per
 nation split inside / outside the Scenario's host country (stacked bar; see ``host_split``),
@@ -34,6 +35,9 @@ from . import formats as fmt
 from .atomic import xlsx_atomically
 
 SHEET_ORDER = ("Summary", "Allocations", "Coverage", "Shortfalls", "Tasks", "Nations", "Caveats", "Charts")
+#: sheets of the SPEC 5 rules, written before Charts only when their rule is on: Rotation when a pledge
+#: has a tour (5.3), Montreux when Scenario straits is montreux or closed (5.4)
+RULE_SHEETS = ("Rotation", "Montreux")
 
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
@@ -46,8 +50,12 @@ _FORMATS = {
     "coverage_pct": _PCT100, "cost_share": _FRACTION_PCT, "fair_share": _FRACTION_PCT,
     "burden_gap": _FRACTION_PCT, "gap": "0.00%", "weighted": fmt.WEIGHTED, "shortfall_weighted": fmt.WEIGHTED,
     "runtime_s": "0.000", "seconds": "0.000",
+    "ships": _INT, "tonnage_t": _INT, "limit_t": _INT, "aggregate_t": _INT, "share_of_aggregate": _FRACTION_PCT,
+    "black_sea_tonnage_peak": _INT, "sustainable": "0.00", "deployed_average": "0.00", "deployed_peak": _INT,
+    "run_limit": _INT, "run_most": _INT,
 }
-_WIDE = {"reason": 90, "status": 50, "note": 40, "personnel_by_country": 30, "nations": 24, "tasks": 24}
+_WIDE = {"reason": 90, "status": 50, "note": 40, "personnel_by_country": 30, "nations": 24, "tasks": 24,
+         "held": 30, "deployed": 40, "sustainable": 30, "deployed_by_period": 40}
 
 
 def write_plan(report: Report, path, *, input_path=None) -> Path:
@@ -309,7 +317,28 @@ class _Writer(TableWriter):
         self.summary()
         for sheet in ("Allocations", "Coverage", "Shortfalls", "Tasks", "Nations", "Caveats"):
             self.data_sheet(sheet, getattr(self.r, sheet.lower()))
+        if len(self.r.rotation):
+            self.data_sheet("Rotation", self.r.rotation)
+        if self.r.straits in ("montreux", "closed"):
+            self.montreux()
         self.charts()
+
+    def montreux(self) -> None:
+        """SPEC 5.4: tonnage per period and nation against the limits, then the ships the 21-day stay obliges
+        to rotate."""
+        self.data_sheet("Montreux", self.r.montreux)
+        ws = self.wb.get_worksheet_by_name("Montreux")
+        cols = list(COLUMNS["Montreux"])
+        first, last, _ = self.tables["Montreux"]
+        j = cols.index("status")
+        ws.conditional_format(first, j, last, j, {"type": "text", "criteria": "begins with", "value": "VIOLATED",
+                                                  "format": self.red})
+        row = last + 2
+        ws.write_string(row, 0, "Ships the 21-day stay obliges to rotate (the stay limit is not modelled; "
+                        "non-Black-Sea warships at Black Sea locations, per nation)", self.title)
+        self.table(ws, "tblMontreuxStay", self.r.montreux_stay[list(COLUMNS["MontreuxStay"])], row + 1,
+                   style="Table Style Light 9")
+        ws.set_column(0, 0, 10)
 
     def summary(self) -> None:
         ws = self.wb.add_worksheet("Summary")
