@@ -12,7 +12,7 @@ that it validates.
 
 The output is deterministic: the same CSV files give the same bytes.
 
-    python scripts/build_baseline.py            # rebuild both files
+    python scripts/build_baseline.py            # rebuild the files (and inputs/baseline-wave2.xlsx)
     python scripts/build_baseline.py --check    # exit 1 if they are out of date
 """
 
@@ -35,6 +35,9 @@ from forcegen.workbook.template import write_input_workbook
 REPO = Path(__file__).resolve().parents[1]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "baseline"
 OUTPUTS = (REPO / "inputs" / "baseline.xlsx", REPO / "src" / "forcegen" / "data" / "baseline.xlsx")
+#: the same scenario with the facts of SPEC section 5 (every rule on), written beside the bundled baseline
+WAVE2_DATA = REPO.parent / "shared" / "data" / "baseline-wave2"
+WAVE2_OUTPUTS = (REPO / "inputs" / "baseline-wave2.xlsx",)
 #: fixed document creation time, so that the workbook's bytes are reproducible
 CREATED = datetime(2026, 1, 6, 12, 0, 0)
 
@@ -158,9 +161,20 @@ def typed(col: Column, raw: str | None, where: str) -> object:
     return text
 
 
+WAVE2_NOTES = [
+    "Section 5 rules (this workbook, baseline-wave2): every rule of SPEC section 5 is on. Sustainment: 40 t of "
+    "supply a day per 1,000 personnel from sources within 300 km (host-nation support, large at the Polish and "
+    "Romanian hubs and low inside Ukraine, and depot units of 300 t a day); lift: 4,000 personnel a month by "
+    "surface and charter plus 1,500 per airlift detachment; rotation: tour and dwell on a few held pledges; "
+    "Montreux: the straits closed to non-Black-Sea states' warships, as today.",
+    "",
+]
+
+
 def build(data: Path, out: Path) -> None:
     """Write the baseline workbook built from ``data`` to ``out``."""
-    write_input_workbook(out, read_rows(data), NOTES, created=CREATED)
+    notes = NOTES[:2] + WAVE2_NOTES + NOTES[2:] if data.name == WAVE2_DATA.name else NOTES
+    write_input_workbook(out, read_rows(data), notes, created=CREATED)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -170,31 +184,36 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--check", action="store_true",
                     help="write nothing; exit 1 if the committed workbooks differ from a fresh build")
     args = ap.parse_args(argv)
-    try:
-        with tempfile.TemporaryDirectory() as tmp:
-            fresh = Path(tmp) / "baseline.xlsx"
-            build(args.data, fresh)
-            problem = read_problem(fresh)
-            if args.check:
-                stale = [p for p in OUTPUTS if not p.is_file() or p.read_bytes() != fresh.read_bytes()]
-                for p in stale:
-                    print(f"out of date: {p.relative_to(REPO)} (run scripts/build_baseline.py)", file=sys.stderr)
-                return 1 if stale else 0
-            for p in OUTPUTS:
-                p.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(fresh, p)
-                print(f"wrote {p.relative_to(REPO)}")
-    except DataError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    except InputError as exc:
-        for issue in exc.issues:
-            print(f"invalid baseline: {issue}", file=sys.stderr)
-        return 2
-    print(f"valid: {len(problem.nations)} nations, {len(problem.capabilities)} capabilities, "
-          f"{len(problem.locations)} locations, {len(problem.tasks)} tasks, {len(problem.pledges)} pledges, "
-          f"{len(problem.caveats)} caveats, horizon {problem.scenario.horizon}")
-    return 0
+    builds = [(args.data, OUTPUTS)]
+    if args.data == DEFAULT_DATA and WAVE2_DATA.is_dir():
+        builds.append((WAVE2_DATA, WAVE2_OUTPUTS))
+    stale = []
+    for data, outputs in builds:
+        try:
+            with tempfile.TemporaryDirectory() as tmp:
+                fresh = Path(tmp) / "baseline.xlsx"
+                build(data, fresh)
+                problem = read_problem(fresh)
+                if args.check:
+                    stale += [p for p in outputs if not p.is_file() or p.read_bytes() != fresh.read_bytes()]
+                    continue
+                for p in outputs:
+                    p.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(fresh, p)
+                    print(f"wrote {p.relative_to(REPO)}")
+        except DataError as exc:
+            print(f"error: {exc}", file=sys.stderr)
+            return 2
+        except InputError as exc:
+            for issue in exc.issues:
+                print(f"invalid baseline: {issue}", file=sys.stderr)
+            return 2
+        print(f"valid ({data.name}): {len(problem.nations)} nations, {len(problem.capabilities)} capabilities, "
+              f"{len(problem.locations)} locations, {len(problem.tasks)} tasks, {len(problem.pledges)} pledges, "
+              f"{len(problem.caveats)} caveats, horizon {problem.scenario.horizon}")
+    for p in stale:
+        print(f"out of date: {p.relative_to(REPO)} (run scripts/build_baseline.py)", file=sys.stderr)
+    return 1 if stale else 0
 
 
 if __name__ == "__main__":
