@@ -294,9 +294,22 @@ def _round_to(x: float, step: int) -> int:
     return int(step * round(x / step))
 
 
+def _rules_module():
+    """benchmarks/rules.py (the SPEC section 5 rule data), imported from this file's folder."""
+    here = str(Path(__file__).resolve().parent)
+    if here not in sys.path:
+        sys.path.insert(0, here)
+    import rules
+
+    return rules
+
+
 # ---------------------------------------------------------------------------- the generator
-def generate(size: str, seed: int) -> dict[str, list[dict]]:
-    """Raw rows of one instance: sheet name -> records in the input schema."""
+def generate(size: str, seed: int, rules=()) -> dict[str, list[dict]]:
+    """Raw rows of one instance: sheet name -> records in the input schema.
+
+    ``rules`` (names of ``rules.RULES``, or ``all``) adds the data of those SPEC section 5 rules, drawn
+    after everything else from their own seeds: without rules the rows are those of before."""
     if size not in SIZES:
         raise ValueError(f"unknown size {size!r}; choose one of {', '.join(SIZES)}")
     n_nations, n_caps, n_tasks, n_locs, horizon = SIZES[size]
@@ -587,9 +600,12 @@ def generate(size: str, seed: int) -> dict[str, list[dict]]:
         {"parameter": "lead_min_share", "value": 0.25},
         {"parameter": "currency", "value": "EUR"},
     ]
-    return {"Scenario": scenario, "Nations": nations, "Capabilities": capabilities, "Locations": locations,
+    rows = {"Scenario": scenario, "Nations": nations, "Capabilities": capabilities, "Locations": locations,
             "Tasks": tasks, "Basing": basing, "Requirements": requirements, "Pledges": pledges,
             "Caveats": caveats}
+    if rules:
+        _rules_module().add_rules(rows, rules, f"{size}:{seed}", size_order=by_size, family="f1")
+    return rows
 
 
 def describe(rows: dict[str, list[dict]]) -> str:
@@ -613,11 +629,11 @@ def supply_ratios(rows: dict[str, list[dict]]) -> dict[str, float]:
     return {c: supply.get(c, 0) / max(d) for c, d in demand.items() if max(d) > 0}
 
 
-def write_instance(size: str, seed: int, out: str | Path, check: bool = True) -> Path:
+def write_instance(size: str, seed: int, out: str | Path, check: bool = True, rules=()) -> Path:
     """Generate, write the workbook, and (``check``) read it back through the validator."""
     from forcegen.workbook.template import write_input_workbook
 
-    rows = generate(size, seed)
+    rows = generate(size, seed, rules)
     n, c, t, loc, h = SIZES[size]
     notes = [
         f"Generated benchmark instance: size {size} ({n} nations, {c} capabilities, {t} tasks, {loc} locations, "
@@ -626,6 +642,9 @@ def write_instance(size: str, seed: int, out: str | Path, check: bool = True) ->
         "not a plan of any real force.",
         describe(rows),
     ]
+    if rules:
+        notes.append("SPEC section 5 rules on: " + ", ".join(_rules_module().parse_rules(rules))
+                     + " (data drawn by benchmarks/rules.py)")
     path = write_input_workbook(out, rows, notes=notes, created=CREATED)
     if check:
         from forcegen.workbook.read import read_problem
@@ -638,21 +657,33 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--size", choices=list(SIZES), required=True)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("-o", "--out", help="workbook to write (default benchmarks/instances/<size>-<seed>.xlsx)")
+    ap.add_argument("--rules", default="", metavar="RULES",
+                    help="switch on SPEC section 5 rules: comma list of sustainment, lift, rotation, montreux, or all "
+                         "(default none: the workbook of before)")
+    ap.add_argument("-o", "--out", help="workbook to write (default benchmarks/instances/<size>-<seed>.xlsx, "
+                                        "<size>-<seed>+rules.xlsx with every rule, <size>-<seed>+lift.xlsx …)")
     args = ap.parse_args(argv)
-    out = Path(args.out or Path(__file__).resolve().parent / "instances" / f"{args.size}-{args.seed}.xlsx")
+    parse_rules, rules_tag = _rules_module().parse_rules, _rules_module().rules_tag
+    try:
+        rules = parse_rules(args.rules)
+    except ValueError as exc:
+        ap.error(str(exc))
+    out = Path(args.out or Path(__file__).resolve().parent / "instances"
+               / f"{args.size}-{args.seed}{rules_tag(rules)}.xlsx")
     from forcegen.errors import InputError
 
     try:
-        path = write_instance(args.size, args.seed, out)
+        path = write_instance(args.size, args.seed, out, rules=rules)
     except InputError as exc:  # a generator bug: say which rows
         print(f"generated instance does not validate:\n{exc}", file=sys.stderr)
         return 1
-    rows = generate(args.size, args.seed)
+    rows = generate(args.size, args.seed, rules)
     ratios = sorted(supply_ratios(rows).values())
     med = ratios[len(ratios) // 2] if ratios else float("nan")
     print(f"{path}: valid; {describe(rows)}; supply/peak demand per capability median {med:.2f} "
           f"(min {ratios[0]:.2f}, max {ratios[-1]:.2f})")
+    if rules:
+        print(f"  rules: {_rules_module().describe(rows)}")
     return 0
 
 

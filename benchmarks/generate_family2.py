@@ -611,8 +611,20 @@ def _draw_caveats(d: _Draw) -> None:
         d.caveats.extend(make(kind, n))
 
 
-def generate(name: str, seed: int | None = None) -> dict[str, list[dict]]:
-    """The rows of the named instance: sheet name -> list of row dicts (SPEC section 1 columns)."""
+def _rules_module():
+    """benchmarks/rules.py (the SPEC section 5 rule data), imported from this file's folder."""
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    import rules
+
+    return rules
+
+
+def generate(name: str, seed: int | None = None, rules=()) -> dict[str, list[dict]]:
+    """The rows of the named instance: sheet name -> list of row dicts (SPEC section 1 columns).
+
+    ``rules`` (names of ``rules.RULES``, or ``all``) adds the data of those SPEC section 5 rules, drawn
+    after everything else from their own seeds: without rules the rows are those of before."""
     if name not in INSTANCES:
         raise KeyError(f"unknown instance {name!r}; known: {', '.join(INSTANCES)}")
     m = INSTANCES[name]
@@ -632,9 +644,14 @@ def generate(name: str, seed: int | None = None) -> dict[str, list[dict]]:
         {"parameter": "lead_min_share", "value": m.lead_min_share},
         {"parameter": "currency", "value": "EUR"},
     ]
-    return {"Scenario": scenario, "Nations": d.nations, "Capabilities": d.caps, "Locations": d.locations,
+    rows = {"Scenario": scenario, "Nations": d.nations, "Capabilities": d.caps, "Locations": d.locations,
             "Tasks": d.tasks, "Basing": d.basing, "Requirements": d.reqs, "Pledges": d.pledges,
             "Caveats": d.caveats}
+    if rules:
+        size_order = sorted(d.size, key=lambda n: (-d.size[n], n))
+        _rules_module().add_rules(rows, rules, f"family2:{name}:{m.seed if seed is None else seed}",
+                                  size_order=size_order, family="f2")
+    return rows
 
 
 COLUMNS = {
@@ -663,6 +680,8 @@ def workbook_bytes(rows: dict[str, list[dict]]) -> bytes:
     for sheet, cols in COLUMNS.items():
         ws = wb.add_worksheet(sheet)
         data = rows.get(sheet, [])
+        # the columns of SPEC section 5 rules, only when some row has them (so a workbook without rules is as before)
+        cols = cols + [c for c in _rules_module().RULE_COLUMNS.get(sheet, ()) if any(c in r for r in data)]
         for j, col in enumerate(cols):
             ws.set_column(j, j, max(10, min(40, len(col) + 4)))
         if data:
@@ -678,16 +697,19 @@ def workbook_bytes(rows: dict[str, list[dict]]) -> bytes:
 
 
 def write_instance(name: str, out_dir: str | Path = DEFAULT_OUT, seed: int | None = None,
-                   validate: bool = True) -> Path:
-    """Write ``<out_dir>/<name>.xlsx`` (``<name>-s<seed>.xlsx`` with another seed) and return its path.
+                   validate: bool = True, rules=()) -> Path:
+    """Write ``<out_dir>/<name>.xlsx`` (``<name>-s<seed>.xlsx`` with another seed) and return its path;
+    with ``rules`` (SPEC section 5) ``<name>+rules.xlsx`` (all four), ``<name>+lift+rotation.xlsx`` ….
 
     The file is replaced (atomically) only when its bytes differ, so that runs reading it are never
     disturbed. With ``validate`` the rows are read back through forcegen's validator first.
     """
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    path = out_dir / (f"{name}.xlsx" if seed is None else f"{name}-s{seed}.xlsx")
-    data = workbook_bytes(generate(name, seed))
+    rules = _rules_module().parse_rules(rules)
+    tag = _rules_module().rules_tag(rules)
+    path = out_dir / (f"{name}{tag}.xlsx" if seed is None else f"{name}-s{seed}{tag}.xlsx")
+    data = workbook_bytes(generate(name, seed, rules))
     if path.exists() and path.read_bytes() == data:
         return path
     fd, tmp = tempfile.mkstemp(dir=out_dir, prefix=f".{name}-", suffix=".xlsx")
@@ -740,8 +762,15 @@ def main(argv: list[str] | None = None) -> int:
                     help="write only this instance (repeatable); default all")
     ap.add_argument("--seed", type=int, default=None, help="another seed than the instance's own (file <name>-s<seed>)")
     ap.add_argument("--no-validate", action="store_true", help="do not read the workbooks back through forcegen")
+    ap.add_argument("--rules", default="", metavar="RULES",
+                    help="switch on SPEC section 5 rules: comma list of sustainment, lift, rotation, montreux, or all "
+                         "(default none: the workbooks of before); files <name>+rules.xlsx, <name>+lift.xlsx …")
     ap.add_argument("--list", action="store_true", help="list the instances and exit")
     args = ap.parse_args(argv)
+    try:
+        rules = _rules_module().parse_rules(args.rules)
+    except ValueError as exc:
+        ap.error(str(exc))
     if args.list:
         for name, m in INSTANCES.items():
             print(f"{name:22} {m.nations}/{m.capabilities}/{m.tasks}/{m.locations}/{m.horizon}  {m.about}")
@@ -751,8 +780,11 @@ def main(argv: list[str] | None = None) -> int:
     if unknown:
         ap.error(f"unknown instance(s) {', '.join(unknown)}; known: {', '.join(INSTANCES)}")
     for name in names:
-        path = write_instance(name, args.out, args.seed, validate=not args.no_validate)
-        print(f"{path}: {summary(generate(name, args.seed))}")
+        path = write_instance(name, args.out, args.seed, validate=not args.no_validate, rules=rules)
+        rows = generate(name, args.seed, rules)
+        print(f"{path}: {summary(rows)}")
+        if rules:
+            print(f"  rules: {_rules_module().describe(rows)}")
     return 0
 
 

@@ -31,7 +31,11 @@ Instances: ``baseline`` is ``inputs/baseline.xlsx``; family 1 (``f1``) is ``S``,
 ``benchmarks/generate.py`` when missing (or always, with ``--regenerate``);
 family 2 (``f2``) is the named instances of ``benchmarks/generate_family2.py``
 (``benchmarks/instances/f2-*.xlsx``, rewritten whenever the generator gives other
-bytes).
+bytes). A suffix switches SPEC section 5 rules on (``S+rules``, ``f2-small-sparse+lift``:
+the generators' ``--rules``); ``baseline-wave2+rules`` is built from the shared
+``baseline-wave2`` CSV files as ``scripts/build_baseline.py`` does, ``baseline-wave2`` the same
+without the rules' parameters and columns. ``--rules`` pairs every selected instance with its
+twin with rules, and RESULTS.md then shows the cost of the rules in time.
 
 RESULTS.md gets the machine and versions, the command line, the table of
 forcegen against the naive formulation (per instance and per level: values,
@@ -191,41 +195,147 @@ def family2() -> dict:
     return F2
 
 
+WAVE2 = "baseline-wave2"
+#: the shared data of the baseline with every SPEC section 5 rule on (one CSV per sheet)
+WAVE2_DATA = REPO.parent / "shared" / "data" / "baseline-wave2"
+
+
+def _rules_module():
+    if str(HERE) not in sys.path:
+        sys.path.insert(0, str(HERE))
+    import rules
+
+    return rules
+
+
+def split_name(name: str) -> tuple[str, tuple[str, ...]]:
+    """``S+rules`` -> ("S", all four rules); ``f2-small-sparse+lift+rotation`` -> (…, ("lift", "rotation"));
+    ``S`` -> ("S", ())."""
+    base, _, suffix = name.partition("+")
+    return base, _rules_module().parse_rules(suffix)
+
+
+def with_rules(base: str, rules) -> str:
+    """The canonical instance name of ``base`` with ``rules`` on (``S+rules``, ``M+lift`` …)."""
+    return base + _rules_module().rules_tag(rules)
+
+
 def family_of(name: str) -> str:
-    return "baseline" if name == "baseline" else "f1" if name in FAMILY1 else "f2"
+    base, _ = split_name(name)
+    return "baseline" if base in ("baseline", WAVE2) else "f1" if base in FAMILY1 else "f2"
 
 
-def select_instances(items: str) -> list[str]:
-    """Instance names from a comma list of names, globs (``f2-*``) and groups (``all``, ``f1``, ``f2``)."""
+def select_instances(items: str, rules: str = "") -> list[str]:
+    """Instance names from a comma list of names, globs (``f2-*``) and groups (``all``, ``f1``, ``f2``, ``wave2``),
+    each optionally with rules of SPEC section 5 (``S+rules``, ``f2+rules``, ``M+lift+rotation``); with ``rules``
+    every selected instance without rules is followed by the same instance with them."""
     f2 = list(family2())
     everything = ["baseline", *FAMILY1, *f2]
-    groups = {"all": everything, "f1": list(FAMILY1), "family1": list(FAMILY1), "f2": f2, "family2": f2}
+    groups = {"all": everything, "f1": list(FAMILY1), "family1": list(FAMILY1), "f2": f2, "family2": f2,
+              "wave2": [WAVE2, with_rules(WAVE2, "all")]}
     out: list[str] = []
+
+    def add(name: str) -> None:
+        if name not in out:
+            out.append(name)
+
     for item in (x.strip() for x in items.split(",")):
         if not item:
             continue
-        names = groups.get(item) or [n for n in everything if fnmatch.fnmatchcase(n, item)]
+        head, plus, suffix = item.partition("+")
+        try:
+            item_rules = _rules_module().parse_rules(suffix)
+        except ValueError as exc:
+            raise SystemExit(f"instance {item!r}: {exc}")
+        if plus and not item_rules:
+            raise SystemExit(f"instance {item!r}: no rule after '+' (sustainment, lift, rotation, montreux, rules)")
+        names = groups.get(head) or [n for n in everything + [WAVE2] if fnmatch.fnmatchcase(n, head)]
         if not names:
-            raise SystemExit(f"unknown instance {item!r}: expected all, baseline, f1, f2, one of "
-                             f"{', '.join(everything)}, or a glob")
-        out += [n for n in names if n not in out]
+            raise SystemExit(f"unknown instance {item!r}: expected all, baseline, {WAVE2}, f1, f2, wave2, one of "
+                             f"{', '.join(everything)}, or a glob, optionally with +rules (+sustainment, +lift, "
+                             "+rotation, +montreux)")
+        for n in names:
+            if item_rules and n == "baseline":
+                if head != "baseline":
+                    continue  # a group or glob with +rules: the baseline has no rule data
+                raise SystemExit(f"{item!r}: the bundled baseline has no data for the rules of SPEC section 5; "
+                                 f"use {WAVE2}{_rules_module().rules_tag(item_rules)}")
+            add(with_rules(split_name(n)[0], item_rules) if item_rules else n)
+    if rules:
+        try:
+            extra = _rules_module().parse_rules(rules)
+        except ValueError as exc:
+            raise SystemExit(f"--rules: {exc}")
+        paired: list[str] = []
+        for n in out:
+            paired.append(n)
+            base, on = split_name(n)
+            if not on and base != "baseline":
+                paired.append(with_rules(base, extra))
+        out = list(dict.fromkeys(paired))
     return out
 
 
-def instance_path(name: str, seed: int, regenerate: bool) -> Path:
-    if name == "baseline":
+def instance_path(name: str, seed: int, regenerate: bool, wave2_data: Path = WAVE2_DATA) -> Path:
+    base, rules = split_name(name)
+    tag = _rules_module().rules_tag(rules)
+    if base == "baseline":
         return BASELINE
+    if base == WAVE2:
+        return write_wave2(wave2_data, INSTANCES / f"{WAVE2}{tag}.xlsx", rules)
     if family_of(name) == "f2":
         family2()
         from generate_family2 import write_instance as write_f2
 
-        return write_f2(name, INSTANCES)  # rewritten only when the generator gives other bytes
-    path = INSTANCES / f"{name}-{seed}.xlsx"
+        return write_f2(base, INSTANCES, rules=rules)  # rewritten only when the generator gives other bytes
+    path = INSTANCES / f"{base}-{seed}{tag}.xlsx"
     if regenerate or not path.exists():
         sys.path.insert(0, str(HERE))
         from generate import write_instance
 
-        write_instance(name, seed, path)
+        write_instance(base, seed, path, rules=rules)
+    return path
+
+
+def write_wave2(data: Path, path: Path, rules) -> Path:
+    """The baseline-wave2 workbook built from its CSV files as ``scripts/build_baseline.py`` builds the bundled
+    baseline, with the parameters and columns of the SPEC section 5 rules not in ``rules`` left out (so
+    ``baseline-wave2`` is the same scenario with no rule on). Replaced only when its bytes differ."""
+    scripts = str(REPO / "scripts")
+    if scripts not in sys.path:
+        sys.path.insert(0, scripts)
+    import build_baseline
+
+    from forcegen.workbook.read import read_problem
+    from forcegen.workbook.template import write_input_workbook
+
+    R = _rules_module()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.stem}-", suffix=".xlsx")
+    os.close(fd)
+    try:
+        if set(rules) == set(R.RULES):
+            build_baseline.build(data, Path(tmp))
+        else:
+            rows = build_baseline.read_rows(data)
+            for rule in R.RULES:
+                if rule in rules:
+                    continue
+                off = R.RULE_FIELDS[rule]
+                rows["Scenario"] = [r for r in rows["Scenario"] if r.get("parameter") not in off["parameters"]]
+                for sheet, col in off["columns"]:
+                    for r in rows.get(sheet, []):
+                        r.pop(col, None)
+            write_input_workbook(tmp, rows, build_baseline.NOTES, created=build_baseline.CREATED)
+        if path.exists() and path.read_bytes() == Path(tmp).read_bytes():
+            os.unlink(tmp)
+            return path
+        read_problem(tmp)  # raises InputError listing every problem
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
     return path
 
 
@@ -542,6 +652,38 @@ def _level_ratio(d: dict, n: dict, level: str) -> str:
     return "—"
 
 
+RULES_HEADER = ["instance", "rules", "run", "without rules s", "with rules s", "with/without", "model without",
+                "model with"]
+
+
+def _model_cell(rec: dict | None) -> str:
+    if rec is None or "variables" not in rec:
+        return "—"
+    return f"{rec['variables']:,} cols ({rec['integer']:,} int), {rec['rows']:,} rows, {rec['model_periods']} periods"
+
+
+def rules_rows(results: dict[str, list[dict]]) -> list[list[str]]:
+    """Per instance run with SPEC section 5 rules whose rule-free twin ran too, per formulation and solver: both
+    total times and statuses, with/without (`≥` when only the run without rules finished optimal: the time with
+    them is a lower bound; `≤` when only the run with rules did) and both model sizes."""
+    rows = []
+    for inst, runs in results.items():
+        base, rules = split_name(inst)
+        if not rules or base not in results:
+            continue
+        for r in runs:
+            twin = next((x for x in results[base] if x["solver"] == r["solver"]
+                         and x["formulation"] == r["formulation"]), None)
+            ratio = "—"
+            if twin is not None and _spent(twin) and _spent(r):
+                x = _spent(r) / _spent(twin)
+                ok_r, ok_t = r["status"] == "optimal", twin["status"] == "optimal"
+                ratio = f"{x:.1f}×" if ok_r and ok_t else f"≥ {x:.1f}×" if ok_t else f"≤ {x:.1f}×" if ok_r else "—"
+            rows.append([base, ", ".join(rules), f"{r['formulation']}/{r['solver']}", _total_cell(twin),
+                         _total_cell(r), ratio, _model_cell(twin), _model_cell(r)])
+    return rows
+
+
 RATIO_HEADER = ["instance", "family", "nations/caps/tasks/locs/periods", "solver", "forcegen s", "naive s",
                 "naive/forcegen", "optimal levels"]
 LEVEL_RATIO_HEADER = ["instance", "solver", "level", "forcegen value", "forcegen s", "naive value", "naive s",
@@ -853,6 +995,13 @@ def write_results(path: Path, meta: dict, facts: dict, results: dict[str, list[d
             "<details><summary>per level: value (mark as in the tables below) and seconds of each formulation, "
             "naive/forcegen where both solved the same level after the same proved earlier levels</summary>", "",
             md_table(LEVEL_RATIO_HEADER, level_ratio_rows(results)), "", "</details>", ""]
+    cost_rows = rules_rows(results)
+    if cost_rows:
+        out += ["## Cost of the rules of SPEC section 5", "",
+                "Per instance run with rules (`S+rules`: all four; `+lift` … one) next to the same instance without "
+                "them, same formulation and solver: total seconds and status of each, with/without (`≥` when only "
+                "the run without rules finished optimal, `≤` when only the run with them did) and the model sizes.",
+                "", md_table(RULES_HEADER, cost_rows), ""]
     out += ["## Instances", ""]
     inst_rows = []
     for inst, f in facts.items():
@@ -863,7 +1012,8 @@ def write_results(path: Path, meta: dict, facts: dict, results: dict[str, list[d
                 sizes.setdefault(r["formulation"], (r["variables"], r["integer"], r["rows"], r["model_periods"]))
         size_txt = "; ".join(f"{k}: {a:,} cols ({b:,} int), {c:,} rows, {d} model periods"
                              for k, (a, b, c, d) in sorted(sizes.items()))
-        inst_rows.append([inst, f.get("family", family_of(inst)), f["file"],
+        inst_rows.append([inst + (f" ({', '.join(f['rules'])})" if f.get("rules") else ""),
+                          f.get("family", family_of(inst)), f["file"],
                           f"{f['nations']}/{f['capabilities']}/{f['tasks']}/{f['locations']}/{f['periods']}",
                           str(f["pledges"]), str(f["requirements"]), str(f["caveats"]), size_txt])
     out += [md_table(["instance", "family", "file", "nations/caps/tasks/locs/periods", "pledges", "requirements",
@@ -937,8 +1087,11 @@ def main(argv: list[str] | None = None) -> int:
         return child_main(json.loads(argv[1]))
     ap = argparse.ArgumentParser(description="forcegen benchmark runner (see benchmarks/README.md)")
     ap.add_argument("--instances", "--sizes", dest="instances", default="all",
-                    help="comma list of instance names (baseline, S, M, L, f2-…), globs ('f2-*') and groups: all "
-                         "(default), f1 (S, M, L), f2 (every instance of generate_family2.py)")
+                    help="comma list of instance names (baseline, baseline-wave2, S, M, L, f2-…), globs ('f2-*') and "
+                         "groups: all (default: baseline, S, M, L and family 2), f1 (S, M, L), f2 (every instance of "
+                         "generate_family2.py), wave2 (baseline-wave2 without and with its rules); a suffix +rules "
+                         "(or +sustainment, +lift, +rotation, +montreux, combined) switches SPEC section 5 rules on: "
+                         "S+rules, f2+rules, baseline-wave2+rules")
     ap.add_argument("--solvers", default="highs", help="comma list of highs, cbc, cpsat (default highs)")
     ap.add_argument("--formulations", default="default,naive")
     ap.add_argument("--time-limit", type=float, default=600.0,
@@ -953,6 +1106,12 @@ def main(argv: list[str] | None = None) -> int:
                     help="write the family 1 instances even if present (family 2 is rewritten whenever it changes)")
     ap.add_argument("--no-verify", action="store_true", help="skip writing and verifying each plan")
     ap.add_argument("--out", default=str(HERE / "RESULTS.md"))
+    ap.add_argument("--rules", default="", metavar="RULES",
+                    help="also run every selected instance with these SPEC section 5 rules on, right after it: "
+                         "comma list of sustainment, lift, rotation, montreux, or all (e.g. S becomes S, S+rules; "
+                         "baseline has no rule data: select baseline-wave2)")
+    ap.add_argument("--wave2-data", default=str(WAVE2_DATA),
+                    help=f"folder of the baseline-wave2 CSV files (default {WAVE2_DATA})")
     ap.add_argument("--list", action="store_true", help="list the selected instances and exit")
     ap.add_argument("--render", metavar="RESULTS.json",
                     help="only re-write --out from the raw measurements a previous run saved next to its report")
@@ -963,9 +1122,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"wrote {args.out}")
         return 0
 
-    sizes = select_instances(args.instances)
+    sizes = select_instances(args.instances, args.rules)
     if args.list:
-        print("\n".join(f"{family_of(i):8} {i}" for i in sizes))
+        print("\n".join(f"{family_of(i):8} {i}" + (f"  (rules: {', '.join(split_name(i)[1])})"
+                                                   if split_name(i)[1] else "") for i in sizes))
         return 0
     solvers = [s.strip() for s in args.solvers.split(",") if s.strip()]
     forms = [s.strip() for s in args.formulations.split(",") if s.strip()]
@@ -987,8 +1147,9 @@ def main(argv: list[str] | None = None) -> int:
     results: dict[str, list[dict]] = {}
     table_rows: list[list[str]] = []
     for inst in sizes:
-        path = instance_path(inst, args.seed, args.regenerate)
-        facts[inst] = instance_facts(path) | {"file": os.path.relpath(path, REPO), "family": family_of(inst)}
+        path = instance_path(inst, args.seed, args.regenerate, Path(args.wave2_data))
+        facts[inst] = instance_facts(path) | {"file": os.path.relpath(path, REPO), "family": family_of(inst),
+                                              "rules": list(split_name(inst)[1])}
         f = facts[inst]
         print(f"\n== {inst}: {f['file']} ({f['nations']} nations, {f['capabilities']} capabilities, {f['tasks']} tasks,"
               f" {f['locations']} locations, {f['periods']} periods, {f['pledges']} pledges)", flush=True)
@@ -1017,6 +1178,8 @@ def main(argv: list[str] | None = None) -> int:
                                                   for r in results[i]]))
     if "default" in forms and "naive" in forms:
         print("\nforcegen against naive\n" + md_table(RATIO_HEADER, ratio_rows(results, facts)))
+    if rules_rows(results):
+        print("\ncost of the rules\n" + md_table(RULES_HEADER, rules_rows(results)))
     for inst, runs in results.items():
         for p in integrity(runs):
             print(f"!! {inst}: DISAGREEMENT {p}", flush=True)
