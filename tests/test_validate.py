@@ -890,3 +890,49 @@ def test_a_dwell_without_a_tour_is_a_warning_not_an_error():
     assert p.pledges[1].tour is None and p.pledges[1].dwell == 12
     assert len(p.warnings) == 1
     assert "Pledges row 3, dwell: dwell 12 without a tour has no effect" in p.warnings[0]
+
+
+# --------------------------------------------------------------------------- SPEC 5.1-5.2 cross-checks
+def test_supply_rate_needs_resupply_km_and_basing_coordinates(tmp_path):
+    rows = tiny()
+    rows["Scenario"].append({"parameter": "supply_rate", "value": 40})
+    rows["Locations"].append({"location": "SPACE", "name": "Space", "country": "---", "kind": "remote"})
+    rows["Basing"].append({"task": "T1", "location": "SPACE"})
+    issues = file_issues(rows, tmp_path)
+    # one for the missing resupply_km; one per missing coordinate of L1 (row 2), none for SPACE (no country)
+    assert where(issues) == [("Scenario", None, None), ("Locations", 2, "latitude"), ("Locations", 2, "longitude")]
+    assert "resupply_km is missing" in issues[0].message
+    assert "L1 is a basing location of active task T1" in issues[1].message
+    rows["Scenario"].append({"parameter": "resupply_km", "value": 300})
+    rows["Locations"][0].update(latitude=50.45, longitude=30.52)
+    problem = problem_from_rows(rows)
+    assert problem.scenario.sustainment and problem.scenario.resupply_km == 300
+    assert problem.supply_sources == {"L1": ("L1",)}
+
+
+def test_logistics_columns_default_to_rules_off():
+    problem = problem_from_rows(tiny())
+    sc = problem.scenario
+    assert (sc.supply_rate, sc.resupply_km, sc.lift_capacity) == (None, None, None)
+    assert not sc.sustainment and not sc.lift
+    assert problem.capabilities[0].throughput == 0 and problem.capabilities[0].lift_per_period == 0
+    loc = problem.locations[0]
+    assert loc.host_throughput == 0 and loc.in_area is None and loc.needs_lift
+
+
+def test_in_area_defaults_to_no_where_the_country_is_none():
+    rows = tiny()
+    rows["Locations"] += [{"location": "SPACE", "name": "Space", "country": "---", "kind": "remote"},
+                          {"location": "HOME", "name": "Home", "country": "GBR", "kind": "training_area",
+                           "in_area": "no"}]
+    lift = {loc.id: loc.needs_lift for loc in problem_from_rows(rows).locations}
+    assert lift == {"L1": True, "SPACE": False, "HOME": False}
+
+
+def test_great_circle_distance():
+    from forcegen.domain import great_circle_km
+
+    assert great_circle_km(50.0, 30.0, 50.0, 30.0) == 0
+    # Kyiv - Lviv, about 468 km; one degree of latitude about 111.2 km
+    assert great_circle_km(50.45, 30.52, 49.84, 24.03) == pytest.approx(468, abs=3)
+    assert great_circle_km(0.0, 0.0, 1.0, 0.0) == pytest.approx(111.2, abs=0.1)
