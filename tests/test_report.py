@@ -7,11 +7,13 @@ import math
 import pandas as pd
 import pytest
 from builders import FIGURES_PLAN, META, figures_rows, problem_from_rows, tiny
+from spec4 import COLUMNS as SPEC_COLUMNS
+from spec4 import SUMMARY_ROWS as SPEC_SUMMARY_ROWS
 
 from forcegen import __version__
 from forcegen.domain import Allocation as A
 from forcegen.domain import LevelResult, Plan, SolveInfo
-from forcegen.report import COLUMNS, SPEC_COLUMNS, SPEC_SUMMARY_ROWS, Report, build_report, compact_periods
+from forcegen.report import COLUMNS, Report, build_report, compact_periods
 
 
 def info(status="optimal", **kw) -> SolveInfo:

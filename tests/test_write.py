@@ -9,15 +9,17 @@ import zipfile
 import openpyxl
 import pytest
 from builders import FIGURES_PLAN, META, figures_rows, problem_from_rows, tiny
+from spec4 import COLUMNS as SPEC_COLUMNS
+from spec4 import SHEETS as SPEC_SHEETS
+from spec4 import SUMMARY_ROWS as SPEC_SUMMARY_ROWS
 
 from forcegen.domain import Allocation as A
 from forcegen.domain import LevelResult, Plan, SolveInfo
 from forcegen.errors import ForcegenError, UsageError
-from forcegen.report import SPEC_COLUMNS, SPEC_SUMMARY_ROWS, build_report
+from forcegen.report import build_report
 from forcegen.workbook import write as W
 from forcegen.workbook.write import host_split, write_json_summary, write_plan
 
-SPEC_SHEETS = ["Summary", "Allocations", "Coverage", "Shortfalls", "Tasks", "Nations", "Caveats"]
 EVIL = '=HYPERLINK("http://example.com","click")'
 
 
