@@ -1,4 +1,4 @@
-"""Problem -> mixed-integer model of SPEC section 2.
+"""Problem -> mixed-integer model of SPEC sections 2 and 5.
 
 The formulation, numbered as in ``models/FORMULATION.md``:
 
@@ -14,6 +14,8 @@ Variables (only those the data allow are created):
   z[t,k]    ∈ {0,1} task t is staffed in period k (tasks with staffing rules)
   L[n,t]    ∈ {0,1} nation n leads task t (tasks whose lead is not none)
   v[n,t,k]  ≥ 0     the lead's required personnel, scaled (disaggregated lead share)
+  f[s,l,k]  ≥ 0     supply from source s to location l in k, in 1/m kg a day (sustainment)
+  a[l,k]    ≥ 0     personnel arriving at location l in k (lift)
 
 Hard rules (one ``add_<family>`` function each; every row is named
 ``family[key=value,…]``):
@@ -26,9 +28,14 @@ Hard rules (one ``add_<family>`` function each; every row is named
   (5c) min_nations  Σ_n y[n,t,k] ≥ m_t·z[t,k]
   (5d) max_share    b·P[n,t,k] ≤ a·P[t,k]            (s_t = a/b)
   (5e) lead         Σ_n L[n,t] ≤ 1,  z[t,k] ≤ Σ_n L[n,t],  y[n,t,k] ≥ L[n,t] + z[t,k] − 1
-  (5f) lead_share   Σ_n v[n,t,k] = a·P[t,k],  v ≤ b·P[n,t,k],  v ≤ b·P̄[n,t,k]·L[n,t]
+  (5f) lead_share   Σ_n v[n,t,k] = a·P[t,k],  v ≤ b·P[n,t,k],  v ≤ min(b·P̄[n,t,k], a·P̄[t,k])·L[n,t]
                     (lead_min_share = a/b; only the lead's v can be positive, so the
-                    lead carries a·P[t,k]/b of the personnel — no big-M row)
+                    lead carries a·P[t,k]/b of the personnel — no big-M row; P̄ the most
+                    personnel the nation, or the task, can have in k)
+  (6) sustainment   Σ_{s near l} f[s,l,k] ≥ m·ρ·Σ e_c·x[·,·,l,k];  Σ_l f[s,l,k] ≤ 1000·m·(h_s + Σ θ_c·x at s)
+                    (SPEC 5.1: ρ supply_rate, h host throughput, θ depot throughput)
+  (7) lift          a[l,k] ≥ P[l,k] − P[l,k−1] for l in the area;  Σ_l a[l,k] ≤ Λ + Σ λ_c·x[·,·,·,k]
+                    (SPEC 5.2: Λ lift_capacity, λ lift_per_period)
   (R) rotation      Σ_{t,l} Σ_{k∈R} x[p,t,l,k] ≤ u_p·tour_p for every run R of tour_p + dwell_p
                     consecutive periods (cut at the horizon) of a pledge with a tour (SPEC 5.3)
   (M) montreux      straits montreux: Σ_{x∈S_k} τ_c·x ≤ A and 3·Σ_{x∈S_nk} τ_c·x ≤ 2·A, with S_k the
