@@ -256,3 +256,206 @@ def test_the_verifier_leaves_lift_alone_when_the_rule_is_off_or_out_of_the_area(
     rows = lift_rows()
     rows["Locations"][0]["in_area"] = "no"
     assert _verify(problem_from_rows(rows), [A(1, "T1", "L1", "P-A", 3)], tmp_path).ok
+
+
+# --------------------------------------------------------------------------- reports: sustainment
+
+
+def _report(problem, plan):
+    return build_report(problem, plan, **META)
+
+
+def _sheet(path: Path, name: str) -> list[list]:
+    import openpyxl
+
+    wb = openpyxl.load_workbook(path)
+    return [[c.value for c in row] for row in wb[name].iter_rows()]
+
+
+def test_sustainment_sheet_summary_and_reason(tmp_path):
+    # NEAR's 4 t/day feed one company at L1 in each period (the model tests derive the optimum);
+    # the second company is short in periods 1 and 2 for want of supply.
+    problem = problem_from_rows(sustain_rows())
+    rep = _report(problem, solve_and_verify(problem))
+    s = rep.sustainment
+    assert list(s.columns[:7]) == ["location", "period", "personnel", "need", "delivered", "sources",
+                                   "spare_depot_throughput"]
+    rows = [tuple(r) for r in s[["location", "period", "personnel", "need", "delivered", "sources", "sent"]]
+            .itertuples(index=False)]
+    assert rows == [("L1", 1, 100, 4, 4, "NEAR: 4", 0), ("L1", 2, 100, 4, 4, "NEAR: 4", 0),
+                    ("NEAR", 1, 0, 0, 0, "", 4), ("NEAR", 2, 0, 0, 0, "", 4)]
+    assert rep.value("sustainment") == "on: 40 t/day per 1,000 personnel, resupply within 300 km"
+    assert rep.value("supply_need_peak") == 4 and rep.value("lift") == "off"
+    assert rep.deployment is None
+    assert list(rep.shortfalls.reason) == [
+        "sustainment: no depot within 300 km of L1 has spare throughput in periods 1-2: one more INF needs "
+        "4 t/day, more than the sources in range (NEAR) have to spare."]
+    out = write_plan(rep, tmp_path / "plan.xlsx")
+    sheet = _sheet(out, "Sustainment")
+    assert sheet[0] == list(s.columns) and sheet[1][:6] == ["L1", 1, 100, 4, 4, "NEAR: 4"]
+    import openpyxl
+
+    assert "Deployment" not in openpyxl.load_workbook(out).sheetnames
+
+
+def test_depot_spare_throughput_and_its_reason():
+    # the depot at DEP (throughput 8) feeds its own crew (0.4) and one company at L1 (4): spare 3.6,
+    # less than a second company needs (4), so T1 is short one company in each period
+    problem = problem_from_rows(sustain_rows(near_host=0, depot=8))
+    rep = _report(problem, solve_and_verify(problem))
+    s = rep.sustainment.set_index(["location", "period"])
+    assert (s.loc[("DEP", 1), "need"], s.loc[("DEP", 1), "sources"]) == (0.4, "DEP: 0.4")
+    assert (s.loc[("DEP", 1), "depot_units"], s.loc[("DEP", 1), "depot_throughput"]) == (1, 8)
+    assert (s.loc[("DEP", 1), "sent"], s.loc[("DEP", 1), "spare_depot_throughput"]) == (4.4, 3.6)
+    assert (s.loc[("L1", 2), "sources"], s.loc[("L1", 2), "spare_depot_throughput"]) == ("DEP: 4", 0)
+    assert rep.value("supply_need_peak") == 4.4
+    assert rep.shortfalls.set_index("task").loc["T1", "reason"] == (
+        "sustainment: no depot within 300 km of L1 has spare throughput in periods 1-2: one more INF needs "
+        "4 t/day, more than the sources in range (DEP) have to spare.")
+
+
+def test_the_reason_when_nothing_is_in_range():
+    problem = problem_from_rows(sustain_rows(resupply_km=100))
+    rep = _report(problem, solve_and_verify(problem))
+    assert rep.sustainment.empty
+    assert list(rep.shortfalls.reason) == [
+        "sustainment: nothing within 100 km of L1 can supply it in periods 1-2 (no host support and no depot "
+        "unit in range): one more INF needs 4 t/day."]
+
+
+def test_a_location_draws_on_its_own_support_first():
+    # L1 has 4 t/day of its own and NEAR 4: one company is fed by L1 itself, the second by NEAR
+    rows = sustain_rows()
+    rows["Locations"][0]["host_throughput"] = 4
+    problem = problem_from_rows(rows)
+    rep = _report(problem, solve_and_verify(problem))
+    s = rep.sustainment.set_index(["location", "period"])
+    assert s.loc[("L1", 1), "sources"] == "L1: 4; NEAR: 4" and s.loc[("L1", 1), "delivered"] == 8
+    assert rep.shortfalls.empty
+
+
+# --------------------------------------------------------------------------- reports: deployment
+
+
+def test_deployment_sheet_chart_summary_and_reason(tmp_path):
+    import zipfile
+
+    # lift 100 a period: one company arrives in each of periods 1-3 (the model tests derive it)
+    problem = problem_from_rows(lift_rows())
+    rep = _report(problem, solve_and_verify(problem))
+    d = rep.deployment
+    assert list(d.columns) == ["period", "arrivals", "surface_lift", "lift_available", "lift_used", "lift_spare",
+                               "personnel_in_area", "personnel_deployed", "arriving_at"]
+    assert [tuple(r) for r in d.itertuples(index=False)] == [
+        (1, 100, 100, 100, 100, 0, 100, 100, "L1 +100"), (2, 100, 100, 100, 100, 0, 200, 200, "L1 +100"),
+        (3, 100, 100, 100, 100, 0, 300, 300, "L1 +100")]
+    assert rep.value("lift") == "on: 100 personnel a period by surface and charter"
+    assert (rep.value("arrivals_peak"), rep.value("build_up_periods")) == (100, 3)
+    assert rep.value("sustainment") == "off" and rep.value("supply_need_peak") == 0 and rep.sustainment is None
+    assert list(rep.shortfalls.reason) == [
+        "lift into the area of operations is used up in period 1: 100 of 100 personnel, in period 2: 100 of 100 "
+        "personnel."]
+    out = write_plan(rep, tmp_path / "plan.xlsx")
+    assert _sheet(out, "Deployment")[0] == list(d.columns)
+    with zipfile.ZipFile(out) as z:  # the build-up chart sits on the Deployment sheet, beside the Charts sheet's three
+        charts = [n for n in z.namelist() if n.startswith("xl/charts/chart")]
+        assert len(charts) == 4
+        assert any("Deployment" in z.read(n).decode() for n in charts)
+
+
+def test_an_airlift_pledge_has_its_own_column_and_speeds_the_build_up():
+    # with the airlift (100 more a period, from HOME out of the area) two companies arrive in period 1
+    # and the third in period 2: in place after 2 periods
+    problem = problem_from_rows(lift_rows(airlift=True))
+    rep = _report(problem, solve_and_verify(problem))
+    d = rep.deployment
+    assert list(d.columns[:5]) == ["period", "arrivals", "surface_lift", "lift_P-L", "lift_available"]
+    assert list(d["lift_P-L"]) == [100, 100, 100] and list(d["lift_available"]) == [200, 200, 200]
+    assert list(d["arrivals"]) == [200, 100, 0] and list(d["lift_spare"]) == [0, 100, 200]
+    assert list(d["personnel_in_area"]) == [200, 300, 300] and list(d["personnel_deployed"]) == [210, 310, 310]
+    assert (rep.value("arrivals_peak"), rep.value("build_up_periods")) == (200, 2)
+    assert list(rep.shortfalls.reason) == [
+        "lift into the area of operations is used up in period 1: 200 of 200 personnel."]
+
+
+def test_the_lift_reason_with_thousands_and_a_remainder():
+    # companies of 2,000 against 4,000 of lift: two arrive in period 1, the third in period 2
+    rows = lift_rows(lift=4000)
+    rows["Capabilities"][0]["personnel_per_unit"] = 2000
+    problem = problem_from_rows(rows)
+    rep = _report(problem, solve_and_verify(problem))
+    assert list(rep.shortfalls.reason) == [
+        "lift into the area of operations is used up in period 1: 4,000 of 4,000 personnel."]
+    # 4,500 of lift: period 1 still takes two (4,000), 500 are left but a company needs 2,000
+    rows["Scenario"][2]["value"] = 4500
+    problem = problem_from_rows(rows)
+    rep = _report(problem, solve_and_verify(problem))
+    assert list(rep.shortfalls.reason) == [
+        "lift into the area of operations is used up in period 1: 4,000 of 4,500 personnel (one more INF brings "
+        "2,000)."]
+
+
+# --------------------------------------------------------------------------- comparison, what-if, sweep
+
+
+def test_the_comparison_shows_what_more_lift_changes(tmp_path):
+    from forcegen.compare import build_comparison
+    from forcegen.workbook.plan_read import read_plan_report
+
+    runs = []
+    for lift in (100, 300):
+        problem = problem_from_rows(lift_rows(lift=lift))
+        runs.append(write_plan(_report(problem, solve_and_verify(problem)), tmp_path / f"plan-{lift}.xlsx"))
+    comp = build_comparison(*(read_plan_report(p) for p in runs))
+    fig = comp.summary.set_index("figure")
+    # 100: one company a period (in place after 3 periods, shortfall 2 + 1); 300: all three at once
+    assert (fig.loc["arrivals_peak", "baseline"], fig.loc["arrivals_peak", "variant"]) == (100, 300)
+    assert (fig.loc["build_up_periods", "baseline"], fig.loc["build_up_periods", "variant"]) == (3, 1)
+    assert (fig.loc["shortfall_p1", "baseline"], fig.loc["shortfall_p1", "variant"]) == (3, 0)
+    assert list(comp.runs["lift"]) == ["on: 100 personnel a period by surface and charter",
+                                       "on: 300 personnel a period by surface and charter"]
+    assert list(comp.runs["sustainment"]) == ["off", "off"]
+
+
+def test_the_comparison_shows_the_supply_need():
+    from forcegen.compare import build_comparison
+
+    reps = []
+    for near in (4, 8):
+        problem = problem_from_rows(sustain_rows(near_host=near))
+        reps.append(_report(problem, solve_and_verify(problem)))
+    fig = build_comparison(*reps).summary.set_index("figure")
+    assert (fig.loc["supply_need_peak", "baseline"], fig.loc["supply_need_peak", "variant"]) == (4, 8)
+    assert fig.loc["supply_need_peak", "delta"] == 4
+
+
+def test_a_whatif_switches_the_rules_on():
+    from builders import tables_from_rows
+
+    from forcegen.whatif import apply_changes, parse_change
+
+    rows = sustain_rows()
+    rows["Scenario"] = rows["Scenario"][:2]
+    changes = [parse_change(c) for c in ("Scenario:supply_rate:value=40", "Scenario:resupply_km:value=300",
+                                         "Scenario:lift_capacity:value=100", "Locations:NEAR:host_throughput=8")]
+    problem, applied = apply_changes(tables_from_rows(rows), changes)
+    assert (problem.scenario.supply_rate, problem.scenario.resupply_km, problem.scenario.lift_capacity) == (40, 300, 100)
+    assert problem.location["NEAR"].host_throughput == 8
+    rep = _report(problem, solve_and_verify(problem))
+    assert rep.value("supply_need_peak") == 8 and rep.value("arrivals_peak") == 100
+
+
+def test_a_sweep_reports_the_rules_figures():
+    from concurrent.futures import ThreadPoolExecutor
+
+    from builders import tables_from_rows
+
+    from forcegen.model.solve import PlanOptions
+    from forcegen.sweep import grid, run_sweep
+
+    tables = tables_from_rows(lift_rows())
+    with ThreadPoolExecutor(max_workers=2) as ex:
+        result = run_sweep(tables, grid(["Scenario:lift_capacity:value=100,300"]), ex, PlanOptions(), kind="grid")
+    figures = [(r["figures"]["arrivals_peak"], r["figures"]["build_up_periods"]) for r in result.results]
+    assert figures == [(100, 3), (300, 1)]
+    assert result.baseline["figures"]["supply_need_peak"] == 0
