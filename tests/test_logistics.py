@@ -459,3 +459,37 @@ def test_a_sweep_reports_the_rules_figures():
     figures = [(r["figures"]["arrivals_peak"], r["figures"]["build_up_periods"]) for r in result.results]
     assert figures == [(100, 3), (300, 1)]
     assert result.baseline["figures"]["supply_need_peak"] == 0
+
+
+# --------------------------------------------------------------------------- the two max-flows
+
+
+def test_both_max_flows_reach_the_min_cut():
+    """The report's flow (logistics.max_flow) and the verifier's own (verify._transport) deliver the same
+    total, and it equals the least cut: over every set D of locations, the need outside D plus the supply
+    of the sources that can serve D. Small random networks, every D enumerated; the flow keeps every
+    source's supply, every location's need and the ranges."""
+    import itertools
+    import random
+    from fractions import Fraction as F
+
+    from forcegen import verify
+    from forcegen.logistics import max_flow
+
+    rng = random.Random(14)
+    for _ in range(200):
+        locs = [f"L{i}" for i in range(rng.randint(1, 5))]
+        supply = {s: F(rng.choice([1, 2, 5, 7, 1.5])) for s in locs if rng.random() < 0.7}
+        need = {loc: F(rng.choice([1, 3, 4, 6, 0.4])) for loc in locs if rng.random() < 0.8}
+        serves = {s: [loc for loc in locs if loc == s or rng.random() < 0.4] for s in locs}
+        sources_of = {loc: tuple(s for s in locs if loc in serves[s]) for loc in locs}
+        flow = max_flow(supply, need, sources_of)
+        total = sum(flow.values(), F(0))
+        assert verify._transport(supply, need, serves)[0] == total
+        assert all(s in sources_of[loc] and f > 0 for (s, loc), f in flow.items())
+        assert all(sum(f for (a, _), f in flow.items() if a == s) <= supply[s] for s in supply)
+        assert all(sum(f for (_, b), f in flow.items() if b == loc) <= need[loc] for loc in need)
+        cuts = [sum((need[loc] for loc in need if loc not in D), F(0))
+                + sum((supply[s] for s in {s for loc in D for s in sources_of[loc]} if s in supply), F(0))
+                for k in range(len(locs) + 1) for D in itertools.combinations(locs, k)]
+        assert min(cuts) == total

@@ -101,7 +101,8 @@ def max_flow(supply: dict[str, Fraction], need: dict[str, Fraction],
         for u, v in zip(path, path[1:]):
             if res[u][v] is not None:
                 res[u][v] -= amount
-            res[v][u] += amount
+            if res[v][u] is not None:  # the reverse of an unbounded arc stays unbounded
+                res[v][u] += amount
 
     # a location draws on its own sources first
     for loc in locations:

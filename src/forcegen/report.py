@@ -24,6 +24,7 @@ Definitions used throughout (SPEC section 2):
   everyone is outside (``domain.in_host``, ``in_host_mask``).
 
 The Shortfalls ``reason`` is a deterministic diagnosis, see ``_Diagnosis``.
+The Sustainment and Deployment figures (SPEC 5.1, 5.2) come from ``logistics.py``.
 """
 
 from __future__ import annotations
@@ -854,8 +855,12 @@ class _Diagnosis:
           supply is simply all on t; units at home whose pledge's rotation runs
           through p are full (SPEC 5.3, "rotation: … at most … deployed on average");
        b. free units, but no basing location where one more unit fits: the
-          location's capacity, a max_personnel caveat of the nation, or a Montreux
-          tonnage limit (SPEC 5.4);
+          location's capacity, a max_personnel caveat of the nation, a Montreux
+          tonnage limit (SPEC 5.4), supply (SPEC 5.1: the period's transportation
+          problem with the unit's need added has no flow that delivers it all;
+          "sustainment: no depot within … km of L has spare throughput in periods …")
+          or lift (SPEC 5.2: its arrival passes the lift available; "lift into the
+          area of operations is used up in period p: a of b personnel");
        c. a free unit fits somewhere: the staffing rules (lead, min_nations,
           max_nation_share) are checked for adding one unit; if none explains
           it, the reason says so (a time-limited solve may have stopped early).
