@@ -493,3 +493,21 @@ def test_both_max_flows_reach_the_min_cut():
                 + sum((supply[s] for s in {s for loc in D for s in sources_of[loc]} if s in supply), F(0))
                 for k in range(len(locs) + 1) for D in itertools.combinations(locs, k)]
         assert min(cuts) == total
+
+
+def test_a_plan_with_both_rules_carries_over_as_a_start():
+    # model/repair.py sets the flow and arrival columns from the allocations: a plan of the same problem
+    # is a start that keeps every row (it was dropped before, its arrival columns left at 0)
+    from forcegen.model.build import build
+    from forcegen.model.linear import violations
+    from forcegen.model.repair import repaired_start
+    from forcegen.model.solve import solve_problem
+
+    rows = sustain_rows(near_host=0, depot=8, horizon=3)
+    rows["Scenario"].append({"parameter": "lift_capacity", "value": 150})
+    problem = problem_from_rows(rows)
+    plan = solve_problem(problem)
+    built = build(problem)
+    values = repaired_start(built, plan)
+    assert values is not None and violations(built.model, built.model.rows, values) == 0
+    assert sum(values[c] for c in built.arrive.values()) > 0 and sum(values[c] for c in built.flow.values()) > 0
