@@ -19,7 +19,9 @@ milliseconds:
     caveats of every rule with any mix of filters; Scenario ceasefire,
     include_conditional and lead_min_share (0 or an arbitrary decimal) drawn; and
     half the time straits montreux or closed (aggregate 1,000-4,500 t) with Black Sea
-    states, locations and tonnage drawn.
+    states, locations and tonnage drawn; a quarter of the time the sustainment rule
+    (supply rate, resupply range, coordinates, host and depot throughput) and a quarter
+    the lift rule (lift capacity, lift units, in_area).
 
 Shares, weights and costs are as odd as real ones: decimals of one to seven
 digits (0.142857, 0.3333333, 0.37), values a formula computed (1/7, 2/3), and the
@@ -180,6 +182,25 @@ def problem_rows(draw) -> dict[str, list[dict]]:
             row["tonnage"] = draw(st.sampled_from((0, 600, 1500, 2000)))
         for row in locations:
             row["sea_area"] = draw(st.sampled_from(("black_sea", "black_sea", "", "baltic")))
+
+    # SPEC 5.1-5.2, drawn after all the rest for the same reason: a quarter of the instances with the
+    # sustainment rule (every location on the 50th parallel, 0-430 km apart, some host support, depot
+    # capabilities), a quarter with the lift rule (surface lift, lift capabilities, in_area drawn)
+    if draw(st.sampled_from((False, False, False, True))):
+        scenario += [{"parameter": "supply_rate", "value": draw(st.sampled_from((10, 40, 0.5)))},
+                     {"parameter": "resupply_km", "value": draw(st.sampled_from((100, 300, 1000)))}]
+        for row in locations:
+            row["latitude"] = 50.0
+            row["longitude"] = draw(st.sampled_from((30, 31, 32.5, 36)))
+            row["host_throughput"] = draw(st.sampled_from((5, 0, 20, 2, 0)))
+        for row in capabilities:
+            row["throughput"] = draw(st.sampled_from((5, 0, 10, 0.5, 0)))
+    if draw(st.sampled_from((False, False, False, True))):
+        scenario.append({"parameter": "lift_capacity", "value": draw(st.sampled_from((300, 100, 0)))})
+        for row in capabilities:
+            row["lift_per_period"] = draw(st.sampled_from((200, 0, 50, 0)))
+        for row in locations:
+            row["in_area"] = draw(st.sampled_from((None, "no", None, "yes")))
 
     return {
         "Scenario": scenario,

@@ -62,14 +62,14 @@ def _in_two_periods(rows: dict) -> dict:
 
 def _split_where_it_can(problem, reference=None) -> None:
     """Units allocatable in two model periods: then there are two parts at least (unless a rotation
-    row, SPEC 5.3, joins the periods)."""
+    row, SPEC 5.3, or the arrivals of the lift rule, SPEC 5.2, join the periods)."""
     from forcegen.model.backends import get_backend
     from forcegen.model.build import build
     from forcegen.model.decompose import PartSolver
 
     built = build(problem, reference=reference)
     periods = {k for (_, _, _, k) in built.x}
-    if "rotation" in built.model.row_families():
+    if {"rotation", "arrivals"} & set(built.model.row_families()):
         return
     solver = PartSolver.create(built, get_backend("highs"))
     assert len(periods) < 2 or (solver is not None and len(solver.parts) >= 2)

@@ -47,6 +47,12 @@ FIGURES: tuple[tuple[str, int, str], ...] = (
     ("personnel_outside_host", 0, "peak over periods of personnel at locations outside the host country"),
     ("black_sea_tonnage_peak", 0, "largest tonnage in one period of non-Black-Sea warships at Black Sea locations "
      "(what the Montreux limits count; Scenario straits in the Runs table)"),
+    ("supply_need_peak", 0, "largest total supply need in one period, t/day (SPEC 5.1; 0 when the "
+     "sustainment rule is off; Scenario sustainment in the Runs table)"),
+    ("arrivals_peak", 0, "largest arrivals into the area in one period, personnel (SPEC 5.2; Scenario lift in the "
+     "Runs table)"),
+    ("build_up_periods", 0, "first period in which the personnel in the area reach their peak: how long the "
+     "force takes to be in place"),
     ("changed_allocations", 0, "(nation, task, location, period) whose units differ between the runs (delta column)"),
     ("units_moved", 0, "Σ |units variant − units baseline| over the changed allocations (delta column)"),
 )
@@ -54,7 +60,7 @@ DIRECTION = {name: d for name, d, _ in FIGURES}
 
 SUMMARY_COLUMNS = ("figure", "baseline", "variant", "delta", "delta_pct", "better", "note")
 RUNS_COLUMNS = ("run", "label", "source", "scenario", "status", "solver", "cache", "input_file", "input_sha256",
-                "created_at", "straits")
+                "created_at", "straits", "sustainment", "lift")
 TASK_COLUMNS = (
     "task", "name", "priority", "coverage_pct_baseline", "coverage_pct_variant", "coverage_delta",
     "lead_baseline", "lead_variant", "nations_baseline", "nations_variant", "shortfall_baseline",
@@ -265,7 +271,8 @@ def _runs(base: Report, variant: Report, labels, sources) -> pd.DataFrame:
     for run, rep, label, source in zip(("baseline", "variant"), (base, variant), labels, sources):
         rows.append((run, str(label), str(source or _value(rep, "input_file") or ""),
                      *(_text(_value(rep, k)) for k in ("scenario", "status", "solver", "cache", "input_file",
-                                                      "input_sha256", "created_at", "straits"))))
+                                                      "input_sha256", "created_at", "straits", "sustainment",
+                                                      "lift"))))
     return pd.DataFrame(rows, columns=list(RUNS_COLUMNS))
 
 

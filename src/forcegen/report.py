@@ -24,6 +24,7 @@ Definitions used throughout (SPEC section 2):
   everyone is outside (``domain.in_host``, ``in_host_mask``).
 
 The Shortfalls ``reason`` is a deterministic diagnosis, see ``_Diagnosis``.
+The Sustainment and Deployment figures (SPEC 5.1, 5.2) come from ``logistics.py``.
 """
 
 from __future__ import annotations
@@ -31,10 +32,12 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from fractions import Fraction
 
 import pandas as pd
 
 from . import __version__
+from . import logistics
 from .domain import (DEFAULT_HOST, Caveat, Plan, Pledge, Problem, Task, in_host, share_at_least, share_at_most,
                      share_text)
 
@@ -65,6 +68,16 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "Montreux": ("period", "nation", "ships", "tonnage_t", "limit_t", "aggregate_t", "share_of_aggregate", "status"),
     # the ships the 21-day stay (not modelled) obliges to rotate, per nation (second table of the Montreux sheet)
     "MontreuxStay": ("nation", "pledge", "capability", "location", "ships", "tonnage_t", "periods", "note"),
+    # SPEC 5.1, one row per (location, period) with personnel, depot units or supply sent (the rule on)
+    "Sustainment": (
+        "location", "period", "personnel", "need", "delivered", "sources", "spare_depot_throughput", "country",
+        "host_throughput", "depot_units", "depot_throughput", "sent",
+    ),
+    # SPEC 5.2, one row per period (the rule on); a lift_<pledge> column per lift pledge follows surface_lift
+    "Deployment": (
+        "period", "arrivals", "surface_lift", "lift_available", "lift_used", "lift_spare", "personnel_in_area",
+        "personnel_deployed", "arriving_at",
+    ),
 }
 
 #: Columns SPEC section 4 requires ("at least"), per sheet.
@@ -113,6 +126,10 @@ class Report:
     montreux: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(COLUMNS["Montreux"])))
     montreux_stay: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(COLUMNS["MontreuxStay"])))
     straits: str = "open"
+    #: SPEC 5.1 per (location, period) and 5.2 per period, with a lift_<pledge> column per lift pledge;
+    #: None when the rule is off
+    sustainment: pd.DataFrame | None = None
+    deployment: pd.DataFrame | None = None
     options: dict = field(default_factory=dict)  # the solve options as given (JSON summary)
     #: Scenario host_country ("---" for none): the personnel split in and outside it (``domain.in_host``)
     host_country: str = DEFAULT_HOST
@@ -235,7 +252,18 @@ def _figure(x: float) -> str:
 
 
 #: how the Shortfalls reasons of the SPEC 5 rules open: the rule's name, as written
-RULE_TAGS = ("rotation:", "straits closed:")
+RULE_TAGS = ("rotation:", "straits closed:", "sustainment:", "lift into the area")
+
+
+def _tonnes(x) -> float:
+    """t/day to show: exact figures rounded to the gram."""
+    return _num(round(float(x), 6))
+
+
+def _amount(n) -> str:
+    """4000 -> "4,000"; 33.5 -> "33.5"; 8.4 -> "8.4"."""
+    x = float(n)
+    return f"{int(round(x)):,}" if abs(x - round(x)) < 1e-9 else f"{x:,.6g}"
 
 
 def rotation_text(problem: Problem, pl: Pledge) -> str:
@@ -281,9 +309,21 @@ class _Index:
         # whatever the straits (the figure says what reopening them would need)
         self.straits_tonnage: dict[int, float] = defaultdict(float)
         self.straits_nation_tonnage: dict[tuple[str, int], float] = defaultdict(float)
+        # SPEC 5.1-5.2: depot units and their throughput per (location, period), lift of the units per period
+        self.depot_units: dict[tuple[str, int], int] = defaultdict(int)
+        self.depot: dict[tuple[str, int], Fraction] = defaultdict(Fraction)
+        self.lift: dict[int, Fraction] = defaultdict(Fraction)
+        self._supply: dict[int, logistics.SupplyPeriod] = {}
+        self._arrivals: dict[int, dict[str, int]] | None = None
         max_cav = [(i, c) for i, c in enumerate(problem.caveats) if c.rule == "max_personnel"]
         for (p, t, loc, pid), u in self.units.items():
             pl = problem.pledge[pid]
+            cap = problem.capability[pl.capability]
+            if cap.throughput > 0:
+                self.depot_units[(loc, p)] += u
+                self.depot[(loc, p)] += u * logistics.exact(cap.throughput)
+            if cap.lift_per_period > 0:
+                self.lift[p] += u * logistics.exact(cap.lift_per_period)
             pers = u * problem.personnel_per_unit(pl)
             self.pledge_units[(pid, p)] += u
             self.pledge_task[(pid, p)][t] += u
@@ -307,6 +347,30 @@ class _Index:
         """Unit-periods of a pledge over a run of periods (SPEC 5.3)."""
         return sum(self.pledge_units[(pl.id, k)] for k in run)
 
+    def personnel_in(self, p: int) -> dict[str, int]:
+        """location -> personnel there in period p."""
+        return {loc: v for (loc, q), v in self.loc_pers.items() if q == p and v}
+
+    def depot_in(self, p: int) -> dict[str, Fraction]:
+        """location -> throughput of the depot units allocated there in period p (SPEC 5.1)."""
+        return {loc: v for (loc, q), v in self.depot.items() if q == p and v}
+
+    def supply(self, p: int) -> logistics.SupplyPeriod:
+        """Period p's transportation problem and its flow (SPEC 5.1; the rule on)."""
+        if p not in self._supply:
+            self._supply[p] = logistics.supply_period(self.problem, self.personnel_in(p), self.depot_in(p))
+        return self._supply[p]
+
+    def arrivals(self, p: int) -> dict[str, int]:
+        """in_area location -> personnel arriving there in period p (SPEC 5.2)."""
+        if self._arrivals is None:
+            self._arrivals = logistics.arrivals(self.problem, self.loc_pers)
+        return self._arrivals.get(p, {})
+
+    def lift_available(self, p: int) -> Fraction:
+        """lift_capacity + the lift of the units allocated in p (SPEC 5.2)."""
+        return Fraction(self.problem.scenario.lift_capacity or 0) + self.lift.get(p, Fraction(0))
+
 
 # --------------------------------------------------------------------------- report
 
@@ -324,6 +388,8 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
     nations = _nations(problem, plan, ix, allocations, rotation)
     caveats = _caveats(problem, ix)
     montreux, montreux_stay = _montreux(problem, ix)
+    sustainment = _sustainment(problem, ix) if problem.scenario.sustainment else None
+    deployment = _deployment(problem, ix) if problem.scenario.lift else None
 
     info = plan.info
     required = int(coverage["required"].sum()) if len(coverage) else 0
@@ -369,6 +435,7 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
         ("straits", problem.scenario.straits),
         ("black_sea_tonnage_peak", _num(float(max(ix.straits_tonnage.values(), default=0)))),
         ("rotation_pledges", len(rotation)),
+        *_logistics_summary(problem, ix),
         ("warnings", _warnings_text(problem)),
     ]
     summary = pd.DataFrame(rows, columns=["parameter", "value"], dtype=object)
@@ -405,6 +472,30 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
             ("Nations", "held / deployed / sustainable",
              "per pledge of the nation with a tour: the units it holds; units deployed at the peak and on average "
              "over the horizon; units × tour / (tour + dwell), what it keeps deployed for good (sheet Rotation)"),
+            ("Summary", "sustainment", "Scenario supply_rate and resupply_km (SPEC 5.1): every location's supply "
+             "need delivered from host support and depots within range (sheet Sustainment); off when supply_rate "
+             "is blank"),
+            ("Summary", "supply_need_peak", "largest total supply need in any one period, t/day (supply_rate × "
+             "personnel / 1,000 over the locations with a country); 0 when the sustainment rule is off"),
+            ("Summary", "lift", "Scenario lift_capacity (SPEC 5.2): personnel arriving in the area per period "
+             "within surface lift plus the allocated lift units (sheet Deployment); off when blank"),
+            ("Summary", "arrivals_peak", "largest arrivals in any one period: Σ over in_area locations of the "
+             "growth of their personnel since the period before (nothing is deployed before period 1)"),
+            ("Summary", "build_up_periods", "the first period in which the personnel at in_area locations reach "
+             "their peak: how long the force takes to be in place; 0 when nobody is deployed in the area"),
+            ("Sustainment", "need / delivered / sent", "t/day: supply_rate × personnel / 1,000 (none where the "
+             "country is ---); what reaches the location from sources within resupply_km, itself included; what "
+             "the location sends as a source. One flow of the many that may exist: each location draws on its "
+             "own sources first, then on the nearest"),
+            ("Sustainment", "sources", "the sources the location's need is drawn from, location: t/day"),
+            ("Sustainment", "spare_depot_throughput", "throughput of the depot units allocated at the location that "
+             "the flow leaves unused, t/day (host support is counted as used first)"),
+            ("Deployment", "arrivals / lift_used", "personnel arriving at in_area locations: Σ max(0, personnel "
+             "in the period − in the period before); all of them travel by lift, so lift_used is the same figure"),
+            ("Deployment", "surface_lift / lift_<pledge> / lift_available", "Scenario lift_capacity (surface and "
+             "charter); units × lift_per_period of each lift pledge allocated in the period; their sum"),
+            ("Deployment", "personnel_in_area / personnel_deployed", "personnel at in_area locations; at all "
+             "locations"),
             ("Rotation", "run_limit / run_most", "units × tour: the most unit-periods in any run of tour + dwell "
              "consecutive periods (cut at the horizon); and the most the plan puts in one such run"),
             ("Rotation", "deployed_by_period", "units deployed in periods 1, 2, … of the horizon, in order"),
@@ -433,6 +524,7 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
         shortfalls=shortfalls, tasks=tasks, nations=nations, caveats=caveats, notes=notes,
         currency=cur, options=dict(info.options) if info else {}, host_country=problem.scenario.host_country,
         rotation=rotation, montreux=montreux, montreux_stay=montreux_stay, straits=problem.scenario.straits,
+        sustainment=sustainment, deployment=deployment,
     )
 
 
@@ -608,6 +700,79 @@ def _montreux(problem: Problem, ix: _Index) -> tuple[pd.DataFrame, pd.DataFrame]
             pd.DataFrame(stay_rows, columns=list(COLUMNS["MontreuxStay"])))
 
 
+def _logistics_summary(problem: Problem, ix: _Index) -> list[tuple[str, object]]:
+    """Summary rows of SPEC 5.1 and 5.2: whether each rule is on, the supply need peak, the arrivals
+    peak and how many periods the force takes to be in place."""
+    sc = problem.scenario
+    H = sc.periods
+    if sc.sustainment:
+        rule = (f"on: {_amount(sc.supply_rate)} t/day per 1,000 personnel, resupply within "
+                f"{_amount(sc.resupply_km or 0)} km")
+        need_peak = _tonnes(max((sum(ix.supply(p).need.values(), Fraction(0)) for p in H), default=0))
+    else:
+        rule, need_peak = "off", 0
+    lift = f"on: {_amount(sc.lift_capacity)} personnel a period by surface and charter" if sc.lift else "off"
+    area = logistics.in_area(problem)
+    in_area = [sum(ix.loc_pers.get((loc, p), 0) for loc in area) for p in H]
+    peak = max(in_area, default=0)
+    return [
+        ("sustainment", rule),
+        ("supply_need_peak", need_peak),
+        ("lift", lift),
+        ("arrivals_peak", max((sum(ix.arrivals(p).values()) for p in H), default=0)),
+        ("build_up_periods", in_area.index(peak) + 1 if peak > 0 else 0),
+    ]
+
+
+def _sustainment(problem: Problem, ix: _Index) -> pd.DataFrame:
+    """SPEC 5.1: per location and period, its personnel, need, what is delivered and from where, and the
+    spare throughput of its depot units; locations with personnel, depot units or supply sent."""
+    rows = []
+    for loc in problem.locations:
+        for p in problem.scenario.periods:
+            sp = ix.supply(p)
+            pers = ix.loc_pers.get((loc.id, p), 0)
+            sent = sp.sent(loc.id)
+            units = ix.depot_units.get((loc.id, p), 0)
+            if not (pers or units or sent):
+                continue
+            drawn = [(s, f) for (s, lid), f in sp.flow.items() if lid == loc.id]
+            rows.append((
+                loc.id, p, pers, _tonnes(sp.need.get(loc.id, 0)), _tonnes(sp.delivered(loc.id)),
+                "; ".join(f"{s}: {_amount(f)}" for s, f in drawn), _tonnes(sp.spare_depot(loc.id)), loc.country,
+                _num(float(loc.host_throughput)), units, _tonnes(sp.depot.get(loc.id, 0)), _tonnes(sent),
+            ))
+    return pd.DataFrame(rows, columns=list(COLUMNS["Sustainment"]))
+
+
+def lift_column(pledge: str) -> str:
+    """The Deployment column of one lift pledge."""
+    return f"lift_{pledge}"
+
+
+def _deployment(problem: Problem, ix: _Index) -> pd.DataFrame:
+    """SPEC 5.2: per period, the arrivals against the lift available (surface, each lift pledge), and the
+    personnel deployed in the area and in all."""
+    lifters = [pl for pl in problem.pledges if problem.capability[pl.capability].lift_per_period > 0]
+    area = logistics.in_area(problem)
+    cols = list(COLUMNS["Deployment"])
+    cols[3:3] = [lift_column(pl.id) for pl in lifters]
+    rows = []
+    for p in problem.scenario.periods:
+        moves = ix.arrivals(p)
+        arrivals = sum(moves.values())
+        available = ix.lift_available(p)
+        by_pledge = [_num(float(ix.pledge_units[(pl.id, p)] * logistics.exact(
+            problem.capability[pl.capability].lift_per_period))) for pl in lifters]
+        rows.append((
+            p, arrivals, problem.scenario.lift_capacity, *by_pledge, _num(float(available)), arrivals,
+            _num(float(available - arrivals)), sum(ix.loc_pers.get((loc, p), 0) for loc in area),
+            sum(v for (loc, q), v in ix.loc_pers.items() if q == p),
+            "; ".join(f"{loc} +{m}" for loc, m in moves.items()),
+        ))
+    return pd.DataFrame(rows, columns=cols)
+
+
 def _slack_text(used: float, limit: float) -> str:
     return f"slack {_figure(limit - used)} t"
 
@@ -690,8 +855,12 @@ class _Diagnosis:
           supply is simply all on t; units at home whose pledge's rotation runs
           through p are full (SPEC 5.3, "rotation: … at most … deployed on average");
        b. free units, but no basing location where one more unit fits: the
-          location's capacity, a max_personnel caveat of the nation, or a Montreux
-          tonnage limit (SPEC 5.4);
+          location's capacity, a max_personnel caveat of the nation, a Montreux
+          tonnage limit (SPEC 5.4), supply (SPEC 5.1: the period's transportation
+          problem with the unit's need added has no flow that delivers it all;
+          "sustainment: no depot within … km of L has spare throughput in periods …")
+          or lift (SPEC 5.2: its arrival passes the lift available; "lift into the
+          area of operations is used up in period p: a of b personnel");
        c. a free unit fits somewhere: the staffing rules (lead, min_nations,
           max_nation_share) are checked for adding one unit; if none explains
           it, the reason says so (a time-limited solve may have stopped early).
@@ -710,6 +879,7 @@ class _Diagnosis:
             self.by_capability[pl.capability].append(pl)
         self._allowed: dict[tuple[str, str], list[str]] = {}
         self._open: dict[tuple[str, str, int], list[tuple[Pledge, str]]] = {}
+        self._sustain: dict[tuple, bool] = {}  # (location, period, personnel, throughput) -> one more unit short
 
     # -- small facts --------------------------------------------------------
     def caveat_locations(self, pl: Pledge, t: str) -> list[str]:
@@ -744,7 +914,7 @@ class _Diagnosis:
     def blockers(self, pl: Pledge, t: str, loc: str, p: int) -> list[tuple]:
         """Why one more unit of ``pl`` does not fit on t at loc in p: capacity / caveat limits."""
         ppu = self.problem.personnel_per_unit(pl)
-        if ppu == 0:
+        if ppu == 0:  # needs no supply and no lift
             return self.montreux_blockers(pl, loc, p)
         out = []
         L = self.problem.location[loc]
@@ -755,7 +925,34 @@ class _Diagnosis:
             if c.rule == "max_personnel" and self.problem.caveat_matches(c, pl, t, loc):
                 if self.ix.caveat_pers[(self.cav_index[id(c)], p)] + ppu > (c.limit or 0):
                     out.append(("max_personnel", self.cav_index[id(c)]))
-        return out + self.montreux_blockers(pl, loc, p)
+        return out + self.montreux_blockers(pl, loc, p) + self.logistics_blockers(pl, loc, p)
+
+    def logistics_blockers(self, pl: Pledge, loc: str, p: int) -> list[tuple]:
+        """Whether one more unit of ``pl`` at ``loc`` in p could not be supplied (SPEC 5.1) or brought in
+        (SPEC 5.2): the period's transportation problem with its need added (and its throughput, for a
+        depot) has no flow that delivers everything; its arrivals pass the lift available then."""
+        pr, ix = self.problem, self.ix
+        cap = pr.capability[pl.capability]
+        ppu = cap.personnel_per_unit
+        out = []
+        if pr.scenario.sustainment and (pr.scenario.supply_rate or 0) > 0 and loc in pr.supply_sources:
+            key = (loc, p, ppu, cap.throughput)
+            if key not in self._sustain:
+                personnel = ix.personnel_in(p)
+                personnel[loc] = personnel.get(loc, 0) + ppu
+                depot = ix.depot_in(p)
+                depot[loc] = depot.get(loc, Fraction(0)) + logistics.exact(cap.throughput)
+                self._sustain[key] = not logistics.supply_period(pr, personnel, depot).feasible()
+            if self._sustain[key]:
+                out.append(("sustainment", loc))
+        if pr.scenario.lift and pr.location[loc].needs_lift:
+            now, before = ix.loc_pers.get((loc, p), 0), ix.loc_pers.get((loc, p - 1), 0)
+            extra = max(0, now + ppu - before) - max(0, now - before)
+            arrivals = sum(ix.arrivals(p).values()) + extra
+            available = ix.lift_available(p) + logistics.exact(cap.lift_per_period)
+            if extra > 0 and arrivals - available > logistics.REL_TOL * max(1, available):
+                out.append(("lift", None))
+        return out
 
     def montreux_blockers(self, pl: Pledge, loc: str, p: int) -> list[tuple]:
         """Whether one more unit of ``pl`` at ``loc`` in p breaks a Montreux limit (SPEC 5.4)."""
@@ -788,6 +985,9 @@ class _Diagnosis:
         cname = f"{pr.capability[cap].name} ({cap})"
         P = sorted(periods)
         clauses: dict[str, set[int]] = {}  # text -> periods it holds in (insertion order = diagnosis order)
+        dated: set[str] = set()  # clauses that name their periods themselves
+        unsupplied: dict[tuple[str, str], set[int]] = {}  # (location, capability) -> periods (SPEC 5.1)
+        no_lift: dict[int, tuple[int, Fraction, Pledge]] = {}  # period -> arrivals with one more, lift (SPEC 5.2)
 
         def add(text: str, ps) -> None:
             clauses.setdefault(text, set()).update(ps)
@@ -869,6 +1069,10 @@ class _Diagnosis:
                             L = pr.location[key]
                             add(f"basing location capacity exhausted at {key} ({L.name}): "
                                 f"{self.ix.loc_pers[(key, p)]}/{L.personnel_capacity} personnel", [p])
+                        elif kind == "sustainment":
+                            unsupplied.setdefault((key, pl.capability), set()).add(p)
+                        elif kind == "lift":
+                            no_lift.setdefault(p, (sum(self.ix.arrivals(p).values()), self.ix.lift_available(p), pl))
                         elif kind == "montreux_nation":
                             agg = pr.scenario.montreux_aggregate_t
                             add(f"Montreux: {key}'s warships in the Black Sea total "
@@ -889,7 +1093,39 @@ class _Diagnosis:
                 continue
             open_opts = [o for o, bl in blocked.items() if not bl]
             self._staffing(task, cap, open_opts, p, add)
-        return self._sentence(clauses, P)
+        for text in self._logistics_clauses(unsupplied, no_lift):
+            add(text, P)
+            dated.add(text)
+        return self._sentence(clauses, P, dated)
+
+    def _logistics_clauses(self, unsupplied: dict[tuple[str, str], set[int]],
+                           no_lift: dict[int, tuple[int, Fraction, Pledge]]) -> list[str]:
+        """The sustainment (SPEC 5.1) and lift (SPEC 5.2) clauses, each naming its periods."""
+        pr, ix = self.problem, self.ix
+        out = []
+        km = _amount(pr.scenario.resupply_km or 0)
+        for (loc, cap), ps in unsupplied.items():
+            need = logistics.exact(pr.scenario.supply_rate or 0) * pr.capability[cap].personnel_per_unit / 1000
+            reach = [s for s in pr.supply_sources.get(loc, ()) if any(ix.supply(q).capacity(s) > 0 for q in ps)]
+            if reach:
+                out.append(f"sustainment: no depot within {km} km of {loc} has spare throughput in "
+                           f"{_periods_phrase(ps)}: one more {cap} needs {_amount(need)} t/day, more than the "
+                           f"sources in range ({', '.join(reach)}) have to spare")
+            else:
+                out.append(f"sustainment: nothing within {km} km of {loc} can supply it in {_periods_phrase(ps)} "
+                           f"(no host support and no depot unit in range): one more {cap} needs "
+                           f"{_amount(need)} t/day")
+        if no_lift:
+            shown = sorted(no_lift)[:4]
+            parts = [f"period {p}: {_amount(no_lift[p][0])} of {_amount(no_lift[p][1])} personnel" for p in shown]
+            more = f", and in {_periods_phrase(sorted(no_lift)[4:])}" if len(no_lift) > 4 else ""
+            text = "lift into the area of operations is used up in " + ", in ".join(parts) + more
+            if any(a < lift for a, lift, _ in no_lift.values()):
+                pl = no_lift[shown[0]][2]
+                text += (f" (one more {pl.capability} brings "
+                         f"{_amount(pr.personnel_per_unit(pl))})")
+            out.append(text)
+        return out
 
     def _consumed(self, task: Task, cname: str, avail: list[Pledge], p: int, add) -> None:
         pr = self.problem
@@ -971,11 +1207,11 @@ class _Diagnosis:
             add("staffing rules cannot be met: " + "; ".join(found), [p])
 
     @staticmethod
-    def _sentence(clauses: dict[str, set[int]], P: list[int]) -> str:
+    def _sentence(clauses: dict[str, set[int]], P: list[int], dated: set[str] = frozenset()) -> str:
         full = set(P)
         parts = []
         for text, ps in clauses.items():
-            parts.append(text if ps >= full else f"{_periods_phrase(ps)}: {text}")
+            parts.append(text if ps >= full or text in dated else f"{_periods_phrase(ps)}: {text}")
         s = "; ".join(parts)
         if s.startswith(RULE_TAGS):  # a reason that opens with the rule's name keeps it as written
             return s + "."

@@ -82,7 +82,7 @@ KINDS = ("leave-one-out", "caveats", "reliability", "grid")
 FIGURES = (
     "coverage_pct", "covered_unit_periods", "required_unit_periods",
     *(f"shortfall_p{k}" for k in range(1, 6)), "total_cost", "contributions", "personnel_peak",
-    "black_sea_tonnage_peak",
+    "black_sea_tonnage_peak", "supply_need_peak", "arrivals_peak", "build_up_periods",
 )
 #: the lexicographic objective's figures (levels 1 and 2)
 OBJECTIVE = (*(f"shortfall_p{k}" for k in range(1, 6)), "total_cost")

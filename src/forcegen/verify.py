@@ -1,8 +1,8 @@
 """``forcegen verify``: re-check a plan workbook, possibly edited by hand.
 
 An independent checker: it reads the plan's Allocations rows as they stand in
-the workbook and re-derives every hard rule of SPEC section 2, and the rotation
-(5.3) and straits (5.4) rules, from the input's
+the workbook and re-derives every hard rule of SPEC section 2, and the
+sustainment (5.1), lift (5.2), rotation (5.3) and straits (5.4) rules, from the input's
 plain data (it imports nothing from ``model/`` or ``report.py`` and uses none of
 the domain helpers that the model relies on, so a bug there is not repeated
 here). It then recomputes the objective figures (shortfall by priority, cost,
@@ -48,14 +48,18 @@ RULE_TASKS = "rule 2 tasks"
 RULE_CAVEATS = "rule 3 caveats"
 RULE_CAPACITY = "rule 4 capacity"
 RULE_STAFFING = "rule 5 staffing"
+RULE_SUSTAINMENT = "rule 5.1 sustainment"
+RULE_LIFT = "rule 5.2 lift"
 RULE_ROTATION = "rule 5.3 rotation"
 RULE_MONTREUX = "rule 5.4 straits"
 RULE_SUMMARY = "summary"
 
 _SHEET_ORDER = {"Allocations": 0, "Tasks": 1, "Summary": 2}
 _RULE_ORDER = {r: i for i, r in enumerate(
-    (RULE_FORM, RULE_SUPPLY, RULE_TASKS, RULE_CAVEATS, RULE_CAPACITY, RULE_STAFFING, RULE_ROTATION, RULE_MONTREUX,
-     RULE_SUMMARY))}
+    (RULE_FORM, RULE_SUPPLY, RULE_TASKS, RULE_CAVEATS, RULE_CAPACITY, RULE_STAFFING, RULE_SUSTAINMENT, RULE_LIFT,
+     RULE_ROTATION, RULE_MONTREUX, RULE_SUMMARY))}
+#: relative tolerance on the totals of the sustainment and lift checks (SPEC 5.1, 5.2)
+RULE_REL_TOL = Fraction(1, 10**9)
 
 
 @dataclass(frozen=True)
@@ -383,6 +387,8 @@ def verify_plan(problem: Problem, plan_path: str | Path) -> Verification:
                          pledge.capability, units, units * ppu, units * pledge.cost_per_unit))
 
     _check_rules(problem, good, sheets, flag)
+    _check_sustainment(problem, good, flag)
+    _check_lift(problem, good, flag)
     _check_rotation(problem, good, flag)
     _check_straits(problem, good, flag)
     _check_figures(problem, good, sheets, result, flag)
@@ -580,6 +586,188 @@ def _lead_problems(problem: Problem, task, nation: str, periods: dict[int, dict[
 def _check_stated_lead(problem: Problem, task, lead: str, row: int | None, periods, flag) -> None:
     for message in _lead_problems(problem, task, lead, periods):
         flag("Tasks", [row] if row is not None else [], RULE_STAFFING, message)
+
+
+# --------------------------------------------------------------------------------------------
+# SPEC 5.1 and 5.2: sustainment and lift, recomputed here from the rows and the input's plain data
+
+_EARTH_KM = 6371.0088  # mean Earth radius (IUGG), km
+_NO_COUNTRY = "---"
+
+
+def _exact(x: float) -> Fraction:
+    """A number as the decimal it was written as (0.1 -> 1/10), so sums and comparisons are exact."""
+    return Fraction(repr(float(x)))
+
+
+def _km(a, b) -> float | None:
+    """Great-circle (haversine) distance between two Locations, None when either lacks coordinates."""
+    if None in (a.latitude, a.longitude, b.latitude, b.longitude):
+        return None
+    p1, p2 = math.radians(a.latitude), math.radians(b.latitude)
+    dp, dl = p2 - p1, math.radians(b.longitude - a.longitude)
+    h = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
+    return 2 * _EARTH_KM * math.asin(min(1.0, math.sqrt(h)))
+
+
+def _needs_supply(location) -> bool:
+    return location.country.strip() != _NO_COUNTRY
+
+
+def _in_area(location) -> bool:
+    """SPEC 5.2: Locations in_area as given; blank = yes, and no where the country is ---."""
+    return location.in_area if location.in_area is not None else location.country.strip() != _NO_COUNTRY
+
+
+def _transport(supply: dict[str, Fraction], need: dict[str, Fraction], serves: dict[str, list[str]]
+               ) -> tuple[Fraction, list[str]]:
+    """Edmonds–Karp max-flow, in exact fractions, on ⊤ → source s (capacity supply[s]) → location l
+    (unbounded, for each l in serves[s]) → ⊥ (capacity need[l]). Nodes are visited in sorted order, so
+    the outcome is deterministic. Returns the flow's value and the locations the last search did not
+    reach: the locations short of supply together with every source that could serve them (a min cut)."""
+    top, bottom = ("0",), ("3",)
+    res: dict[tuple, dict[tuple, Fraction | None]] = defaultdict(dict)  # residual capacity, None = unbounded
+
+    def arc(u, v, cap) -> None:
+        res[u][v] = cap
+        res[v].setdefault(u, Fraction(0))
+
+    for s in sorted(supply):
+        arc(top, ("1", s), supply[s])
+        for loc in sorted(serves.get(s, ())):
+            if loc in need:
+                arc(("1", s), ("2", loc), None)
+    for loc in sorted(need):
+        arc(("2", loc), bottom, need[loc])
+
+    def search() -> dict:
+        parent = {top: None}
+        queue = [top]
+        for u in queue:
+            for v in sorted(res[u]):
+                cap = res[u][v]
+                if v not in parent and (cap is None or cap > 0):
+                    parent[v] = u
+                    queue.append(v)
+        return parent
+
+    total = Fraction(0)
+    while True:
+        parent = search()
+        if bottom not in parent:
+            break
+        path, v = [], bottom
+        while parent[v] is not None:
+            path.append((parent[v], v))
+            v = parent[v]
+        push = min(res[u][v] for u, v in path if res[u][v] is not None)
+        for u, v in path:
+            if res[u][v] is not None:
+                res[u][v] -= push
+            if res[v][u] is not None:
+                res[v][u] += push
+        total += push
+    return total, sorted(loc for loc in need if ("2", loc) not in parent)
+
+
+def _check_sustainment(problem: Problem, rows: list[_Row], flag) -> None:
+    """SPEC 5.1: in every period each location's need, supply_rate × personnel / 1000 t/day, can be
+    delivered from sources within resupply_km (a location serves itself); a source delivers at most its
+    host throughput plus throughput × the depot units allocated there. Checked as a max-flow per period."""
+    sc = problem.scenario
+    if sc.supply_rate is None:
+        return
+    rate = _exact(sc.supply_rate)
+    km = sc.resupply_km or 0.0
+    locations = {loc.id: loc for loc in problem.locations}
+    serves: dict[str, list[str]] = {}  # source -> locations in its range (itself first)
+    for s, ls in locations.items():
+        near = []
+        for lid, loc in locations.items():
+            if lid != s and _needs_supply(loc):
+                d = _km(ls, loc)
+                if d is not None and d <= km:
+                    near.append(lid)
+        serves[s] = ([s] if _needs_supply(ls) else []) + near
+    host = {lid: _exact(loc.host_throughput) for lid, loc in locations.items()}
+    by_period: dict[int, list[_Row]] = defaultdict(list)
+    for r in rows:
+        by_period[r.period].append(r)
+    for period in sorted(by_period):
+        group = by_period[period]
+        personnel: dict[str, int] = defaultdict(int)
+        supply = {lid: h for lid, h in host.items() if h > 0}
+        for r in group:
+            personnel[r.location] += r.personnel
+            thr = problem.capability[r.capability].throughput
+            if thr > 0:
+                supply[r.location] = supply.get(r.location, Fraction(0)) + r.units * _exact(thr)
+        need = {lid: rate * pers / 1000 for lid, pers in personnel.items()
+                if pers > 0 and _needs_supply(locations[lid]) and rate > 0}
+        total_need = sum(need.values(), Fraction(0))
+        if not need:
+            continue
+        flow, short = _transport(supply, need, serves)
+        if total_need - flow <= RULE_REL_TOL * max(1, total_need):
+            continue
+        # the short locations fall apart into groups that share no source: one message per group
+        sources_of = {lid: sorted(s for s in supply if lid in serves.get(s, ())) for lid in short}
+        groups: list[tuple[set[str], set[str]]] = []
+        for lid in short:
+            mine, srcs = {lid}, set(sources_of[lid])
+            for g in [g for g in groups if g[1] & srcs]:
+                groups.remove(g)
+                mine |= g[0]
+                srcs |= g[1]
+            groups.append((mine, srcs))
+        for locs, srcs in sorted(groups, key=lambda g: sorted(g[0])):
+            wanted = sum((need[lid] for lid in locs), Fraction(0))
+            most = sum((supply[s] for s in srcs), Fraction(0))
+            if wanted - most <= RULE_REL_TOL * max(1, wanted):
+                continue
+            names = ", ".join(sorted(locs))
+            where = ("no source in range" if not srcs else "sources in range: "
+                     + ", ".join(f"{s} {_fmt(float(supply[s]))}" for s in sorted(srcs)))
+            flag("Allocations", [r.row for r in group if r.location in locs], RULE_SUSTAINMENT,
+                 f"period {period}: supply within {_fmt(km)} km of {names} delivers at most "
+                 f"{_fmt(float(most))} of {_fmt(float(wanted))} t/day needed ({where}; need = supply_rate "
+                 f"{_fmt(sc.supply_rate)} t/day per 1,000 personnel)")
+
+
+def _check_lift(problem: Problem, rows: list[_Row], flag) -> None:
+    """SPEC 5.2: in every period p, Σ over in_area locations of max(0, personnel in p − personnel in p−1)
+    (none before period 1) ≤ lift_capacity + Σ units × lift_per_period over the units allocated in p."""
+    capacity = problem.scenario.lift_capacity
+    if capacity is None:
+        return
+    in_area = {loc.id for loc in problem.locations if _in_area(loc)}
+    personnel: dict[tuple[str, int], int] = defaultdict(int)
+    at: dict[tuple[str, int], list[_Row]] = defaultdict(list)
+    lifters: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))  # period -> pledge -> units
+    for r in rows:
+        personnel[(r.location, r.period)] += r.personnel
+        at[(r.location, r.period)].append(r)
+        if problem.capability[r.capability].lift_per_period > 0:
+            lifters[r.period][r.pledge] += r.units
+    for period in range(1, problem.scenario.horizon + 1):
+        moves = {lid: personnel.get((lid, period), 0) - personnel.get((lid, period - 1), 0)
+                 for lid in sorted(in_area)}
+        moves = {lid: m for lid, m in moves.items() if m > 0}
+        arrivals = sum(moves.values())
+        if not arrivals:
+            continue
+        parts = [f"surface and charter {_fmt(capacity)}"]
+        available = Fraction(capacity)
+        for pid, units in sorted(lifters[period].items()):
+            per = problem.capability[problem.pledge[pid].capability].lift_per_period
+            available += units * _exact(per)
+            parts.append(f"{pid} {units} × {_fmt(per)}")
+        if arrivals - available <= RULE_REL_TOL * max(1, available):
+            continue
+        flag("Allocations", [r.row for lid in moves for r in at[(lid, period)]], RULE_LIFT,
+             f"period {period}: {arrivals} personnel arrive in the area of operations "
+             f"({', '.join(f'{lid} +{m}' for lid, m in moves.items())}), lift available {_fmt(float(available))} "
+             f"({' + '.join(parts)})")
 
 
 def _check_rotation(problem: Problem, rows: list[_Row], flag) -> None:

@@ -13,8 +13,12 @@ column and then takes away what no longer fits, never adding anything:
 3. a task's period whose staffing rules no longer hold (min_nations, max_nation_share, the
    lead present with its share) is emptied: an unstaffed task keeps every rule;
 4. the indicator columns (y, z, lead, v, and a stability level's moved units) are set
-   from the allocations, and every row is checked; a plan that still breaks one is
-   dropped (None), and the solve starts from the empty plan as usual.
+   from the allocations, and so are the columns of the logistics rules (SPEC 5.1-5.2: each
+   period's supply flows, a max-flow from the allocated sources, and the arrivals, the growth
+   of personnel at each location in the area); every row is checked, and a plan that still
+   breaks one is dropped (None), and the solve starts from the empty plan as usual. Taking
+   units away can break those two rules (a depot or airlift unit gone, or units leaving a
+   location so that more arrive in the next period): such a plan is dropped too.
 
 The result keeps every rule of the variant, so it is a valid start for the first level.
 """
@@ -23,8 +27,11 @@ from __future__ import annotations
 
 import math
 
+from fractions import Fraction
+
 from ..domain import Plan
-from .build import Built, set_lead_columns, task_scale, task_share
+from ..logistics import max_flow
+from .build import Built, set_lead_columns, supply_scale, task_scale, task_share
 from .linear import Row, violations
 
 #: rule families whose rows only cap sums of allocations with non-negative coefficients
@@ -103,8 +110,44 @@ def _indicators(built: Built, values: list[float], leads: dict[str, str]) -> Non
     for (tid, k), z in built.z.items():
         values[z] = 1.0 if any(values[built.y[(n, tid, k)]] for n in built.nations_by_tk[(tid, k)]) else 0.0
     set_lead_columns(built, values, leads)
+    _logistics(built, values)
     for row in built.model.rows:  # d ≥ ±(X − base): the least d that keeps both rows
         if row.name.startswith(("moved_up[", "moved_down[")):
             d = row.cols[0]
             others = sum(values[c] * a for c, a in zip(row.cols[1:], row.coefs[1:]))
             values[d] = max(values[d], row.lo - others, 0.0)
+
+
+def _logistics(built: Built, values: list[float]) -> None:
+    """Set the flow (SPEC 5.1) and arrival (SPEC 5.2) columns from the allocations: in each model period
+    a max-flow from the sources to the needs, in the model's 1/m kg per day; the arrivals as the growth
+    of personnel at each location in the area since the period before."""
+    if not built.flow and not built.arrive:
+        return
+    pb = built.problem
+    personnel: dict[tuple[str, int], int] = {}
+    for (pid, tid, loc, k), col in built.x.items():
+        if values[col] > 0:
+            personnel[(loc, k)] = personnel.get((loc, k), 0) + int(round(values[col])) * built.ppu[col]
+    for (loc, k), a in built.arrive.items():
+        values[a] = float(max(0, personnel.get((loc, k), 0) - personnel.get((loc, k - 1), 0)))
+    if not built.flow:
+        return
+    m = supply_scale(pb)
+    rate = Fraction(repr(float(pb.scenario.supply_rate or 0)))
+    depot: dict[tuple[str, int], Fraction] = {}
+    for (pid, tid, loc, k), col in built.x.items():
+        thr = pb.capability[built.cap_of[col]].throughput
+        if thr > 0 and values[col] > 0:
+            depot[(loc, k)] = depot.get((loc, k), Fraction(0)) + int(round(values[col])) * Fraction(repr(float(thr)))
+    sources_of: dict[int, dict[str, list[str]]] = {}
+    for (s, loc, k) in built.flow:
+        sources_of.setdefault(k, {}).setdefault(loc, []).append(s)
+    for k, by_location in sources_of.items():
+        need = {loc: m * rate * personnel.get((loc, k), 0) for loc in by_location}
+        supply = {s: 1000 * m * (Fraction(repr(float(pb.location[s].host_throughput))) + depot.get((s, k), 0))
+                  for srcs in by_location.values() for s in srcs}
+        flows = max_flow(supply, need, {loc: tuple(srcs) for loc, srcs in by_location.items()})
+        for loc, srcs in by_location.items():
+            for s in srcs:
+                values[built.flow[(s, loc, k)]] = float(flows.get((s, loc), 0))

@@ -44,6 +44,7 @@ _FIGURE_FORMATS = {
     "coverage_pct": (_PCT100, _SPCT100),
     "total_cost": (_COST, _SCOST),
     **{f"shortfall_p{k}": (_WEIGHTED, _SWEIGHTED) for k in range(1, 6)},
+    "supply_need_peak": (fmt.TONNES, fmt.STONNES),
 }
 
 _COLUMN_FORMATS = {

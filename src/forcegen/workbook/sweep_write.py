@@ -44,6 +44,8 @@ _FORMATS = {
     "units_recovered": _SINT, "total_cost": _COST, "delta_total_cost": _SCOST,
     "contributions": _INT, "delta_contributions": _SINT, "personnel_peak": _INT, "delta_personnel_peak": _SINT,
     "black_sea_tonnage_peak": _INT, "delta_black_sea_tonnage_peak": _SINT,
+    "supply_need_peak": fmt.TONNES, "delta_supply_need_peak": fmt.STONNES, "arrivals_peak": _INT,
+    "delta_arrivals_peak": _SINT, "build_up_periods": _INT, "delta_build_up_periods": _SINT,
     **{f"shortfall_p{k}": _WEIGHTED for k in range(1, 6)},
     **{f"delta_shortfall_p{k}": _SWEIGHTED for k in range(1, 6)},
     "p_full": _PROB, "ci_low": _PROB, "ci_high": _PROB, "kept_share": _PROB, "probability": _PROB,

@@ -10,8 +10,9 @@ a plain string.
 
 Sheets, in order: Summary (parameter/value rows, then the solve log and the
 column notes), Allocations, Coverage, Shortfalls, Tasks, Nations, Caveats (each
-an Excel Table with a frozen header row), Rotation and Montreux where their rule
-is on (SPEC 5.3, 5.4), then Charts.
+an Excel Table with a frozen header row), Sustainment, Deployment (with the
+build-up chart), Rotation and Montreux where their rule is on (SPEC 5.1-5.4),
+then Charts.
 
 Charts: coverage by task (bar chart of Tasks!coverage_pct), personnel per
 nation split inside / outside the Scenario's host country (stacked bar; see ``host_split``),
@@ -35,9 +36,10 @@ from . import formats as fmt
 from .atomic import xlsx_atomically
 
 SHEET_ORDER = ("Summary", "Allocations", "Coverage", "Shortfalls", "Tasks", "Nations", "Caveats", "Charts")
-#: sheets of the SPEC 5 rules, written before Charts only when their rule is on: Rotation when a pledge
-#: has a tour (5.3), Montreux when Scenario straits is montreux or closed (5.4)
-RULE_SHEETS = ("Rotation", "Montreux")
+#: sheets of the SPEC 5 rules, written before Charts only when their rule is on: Sustainment when Scenario
+#: supply_rate is set (5.1), Deployment when lift_capacity is (5.2), Rotation when a pledge has a tour (5.3),
+#: Montreux when Scenario straits is montreux or closed (5.4)
+RULE_SHEETS = ("Sustainment", "Deployment", "Rotation", "Montreux")
 
 WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False}
 
@@ -53,9 +55,13 @@ _FORMATS = {
     "ships": _INT, "tonnage_t": _INT, "limit_t": _INT, "aggregate_t": _INT, "share_of_aggregate": _FRACTION_PCT,
     "black_sea_tonnage_peak": _INT, "sustainable": "0.00", "deployed_average": "0.00", "deployed_peak": _INT,
     "run_limit": _INT, "run_most": _INT,
+    "need": fmt.TONNES, "delivered": fmt.TONNES, "spare_depot_throughput": fmt.TONNES, "host_throughput": fmt.TONNES,
+    "depot_throughput": fmt.TONNES, "sent": fmt.TONNES, "depot_units": _INT, "supply_need_peak": fmt.TONNES,
+    "arrivals": _INT, "surface_lift": _INT, "lift_available": _INT, "lift_used": _INT, "lift_spare": _INT,
+    "personnel_in_area": _INT, "personnel_deployed": _INT, "arrivals_peak": _INT, "build_up_periods": _INT,
 }
 _WIDE = {"reason": 90, "status": 50, "note": 40, "personnel_by_country": 30, "nations": 24, "tasks": 24,
-         "held": 30, "deployed": 40, "sustainable": 30, "deployed_by_period": 40}
+         "held": 30, "deployed": 40, "sustainable": 30, "deployed_by_period": 40, "sources": 50, "arriving_at": 40}
 
 
 def write_plan(report: Report, path, *, input_path=None) -> Path:
@@ -290,12 +296,12 @@ class _Writer(TableWriter):
         self.r = report
         self.tables: dict[str, tuple[int, int, int]] = {}  # sheet -> (first data row, last data row, n rows)
 
-    def data_sheet(self, sheet: str, df) -> None:
+    def data_sheet(self, sheet: str, df, columns: list[str] | None = None) -> None:
         ws = self.wb.add_worksheet(sheet)
-        first, last = self.table(ws, f"tbl{sheet}", df[list(COLUMNS[sheet])])
+        cols = list(columns or COLUMNS[sheet])
+        first, last = self.table(ws, f"tbl{sheet}", df[cols])
         ws.freeze_panes(1, 0)
         self.tables[sheet] = (first, last, len(df))
-        cols = list(COLUMNS[sheet])
         if sheet in ("Coverage", "Shortfalls"):
             key = "shortfall" if sheet == "Coverage" else "units_missing"
             j = cols.index(key)
@@ -317,11 +323,49 @@ class _Writer(TableWriter):
         self.summary()
         for sheet in ("Allocations", "Coverage", "Shortfalls", "Tasks", "Nations", "Caveats"):
             self.data_sheet(sheet, getattr(self.r, sheet.lower()))
+        if self.r.sustainment is not None:
+            self.data_sheet("Sustainment", self.r.sustainment)
+        if self.r.deployment is not None:
+            self.deployment()
         if len(self.r.rotation):
             self.data_sheet("Rotation", self.r.rotation)
         if self.r.straits in ("montreux", "closed"):
             self.montreux()
         self.charts()
+
+    def deployment(self) -> None:
+        """SPEC 5.2: arrivals against the lift available per period, and the build-up chart beside the table."""
+        df = self.r.deployment
+        cols = [str(c) for c in df.columns]
+        pledges = [c for c in cols if c.startswith("lift_") and c not in COLUMNS["Deployment"]]
+        self.wide = {**self.wide, **{c: 14 for c in pledges}}
+        self.formats = {**self.formats, **{c: _INT for c in pledges}}
+        self.data_sheet("Deployment", df, cols)
+        ws = self.wb.get_worksheet_by_name("Deployment")
+        first, last, n = self.tables["Deployment"]
+        period = cols.index("period")
+        chart = self.wb.add_chart({"type": "column"})
+        for name, color in (("personnel_in_area", "#4F81BD"), ("personnel_deployed", "#B9CDE5")):
+            j = cols.index(name)
+            chart.add_series({
+                "name": name.replace("_", " "), "categories": ["Deployment", first, period, last, period],
+                "values": ["Deployment", first, j, last, j], "fill": {"color": color},
+            })
+        lines = self.wb.add_chart({"type": "line"})
+        for name, color, dash in (("lift_available", "#C0504D", "dash"), ("arrivals", "#9BBB59", "solid")):
+            j = cols.index(name)
+            lines.add_series({
+                "name": name.replace("_", " "), "categories": ["Deployment", first, period, last, period],
+                "values": ["Deployment", first, j, last, j], "line": {"color": color, "dash_type": dash, "width": 2.25},
+                "marker": {"type": "circle", "size": 5, "fill": {"color": color}, "border": {"color": color}},
+            })
+        chart.combine(lines)
+        chart.set_title({"name": "Build-up: personnel deployed, arrivals and lift per period"})
+        chart.set_x_axis({"name": "period"})
+        chart.set_y_axis({"name": "personnel", "num_format": "#,##0"})
+        chart.set_legend({"position": "bottom"})
+        chart.set_size({"width": 720, "height": 360})
+        ws.insert_chart(xl_rowcol_to_cell(last + 2, 0), chart)
 
     def montreux(self) -> None:
         """SPEC 5.4: tonnage per period and nation against the limits, then the ships the 21-day stay obliges
