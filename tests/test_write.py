@@ -269,3 +269,59 @@ def test_refuses_to_overwrite_input(tmp_path):
 def test_refuses_a_folder(tmp_path):
     with pytest.raises(UsageError, match="folder"):
         write_plan(figures_report(), tmp_path)
+
+
+def test_summary_opens_with_the_headline_then_the_audit_trail(written):
+    # figures_rows: T1 (p1) is short of 1 INF and 1 HEL (weight 2) in period 3: 7 of 9 unit-periods covered;
+    # T2 (p2) is covered in full. L1 (UKR, the host) holds 2 INF + 1 HEL = 220 in periods 1-2; L2 (POL)
+    # holds T2's INF, 100.
+    rep, _, wb = written
+    params = [p for (p,) in wb["Summary"].iter_rows(min_row=2, max_col=1, values_only=True)]
+    params = params[: params.index(None)]
+    values = dict(zip(params, [v for (v,) in wb["Summary"].iter_rows(min_row=2, min_col=2, max_col=2,
+                                                                        values_only=True)]))
+    headline = ["scenario", "marking", "status", "gap", "coverage_pct", "coverage_p1", "coverage_p2", "coverage_p3",
+                "coverage_p4", "coverage_p5", "shortfall_p1", "shortfall_p2", "shortfall_p3", "shortfall_p4",
+                "shortfall_p5", "total_cost", "personnel_peak", "personnel_in_host_peak",
+                "personnel_outside_host_peak", "largest_shortfall_1", "largest_shortfall_2", "solver"]
+    assert params[: len(headline)] == headline
+    assert values["coverage_p1"] == pytest.approx(100 * 7 / 9) and values["coverage_p2"] == 100
+    assert values["coverage_p3"] is None and values["marking"] is None
+    assert (values["personnel_in_host_peak"], values["personnel_outside_host_peak"]) == (220, 100)
+    # the heavier shortfall (HEL, weight 2) first; its reason quoted
+    assert values["largest_shortfall_1"] == ("p1 T1 / HEL, period 3: 1 unit-period missing — "
+                                             "Pledge P-H is available only in periods 1-2.")
+    assert values["largest_shortfall_2"].startswith("p1 T1 / INF, period 3: 1 unit-period missing — ")
+
+
+def test_an_illustrative_scenario_is_marked_on_the_summary_and_every_page(tmp_path):
+    rows = figures_rows()
+    rows["Scenario"][0]["value"] = "Coalition baseline (illustrative)"
+    problem = problem_from_rows(rows)
+    plan = Plan(FIGURES_PLAN, leads={"T1": "AAA"}, info=SolveInfo("highs", "1.16.0", "optimal", 0.0, 1.0, {}, ()))
+    path = write_plan(build_report(problem, plan, **META), tmp_path / "plan.xlsx")
+    wb = openpyxl.load_workbook(path)
+    marking = next(v for p, v in wb["Summary"].iter_rows(min_row=2, max_col=2, values_only=True) if p == "marking")
+    assert marking == "ILLUSTRATIVE, NOT OFFICIAL"
+    for ws in wb.worksheets:
+        assert "ILLUSTRATIVE, NOT OFFICIAL" in ws.oddHeader.right.text, ws.title
+
+
+def test_wrapped_text_gets_the_height_of_its_lines(tmp_path):
+    # a reason of about 400 characters in the 90-wide reason column wraps to 4-5 lines: the row is that high,
+    # so printed rows never overlap; one-line rows keep the default height
+    rep = figures_report(evil=False)
+    long = " ".join(["the allowed and available pledges are consumed by higher-priority tasks"] * 6)
+    rep.shortfalls.loc[0, "reason"] = long
+    path = write_plan(rep, tmp_path / "plan.xlsx")
+    ws = openpyxl.load_workbook(path)["Shortfalls"]
+    assert W.text_lines(long, 90) in (4, 5, 6)
+    assert ws.row_dimensions[2].height == W.LINE_POINTS * W.text_lines(long, 90)
+    assert ws.row_dimensions[3].height is None
+
+
+def test_text_lines_wraps_at_words():
+    assert W.text_lines("", 10) == 1 and W.text_lines("short", 10) == 1
+    assert W.text_lines("aaaa bbbb cccc", 5) == 3  # 4 characters a line fit one word each
+    assert W.text_lines("one\ntwo", 40) == 2
+    assert W.text_lines("x" * 25, 10) == 3  # a word longer than a line is broken

@@ -38,7 +38,7 @@ import pandas as pd
 
 from . import __version__
 from . import logistics
-from .domain import (DEFAULT_HOST, Caveat, Plan, Pledge, Problem, Task, in_host, share_at_least, share_at_most,
+from .domain import (DEFAULT_HOST, PRIORITIES, Caveat, Plan, Pledge, Problem, Task, in_host, share_at_least, share_at_most,
                      share_text)
 
 #: Sheets of the plan workbook and their columns, SPEC section 4 first, extras after.
@@ -409,20 +409,29 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
         for ctry, v in per_country.items():
             country_peak[ctry] = max(country_peak[ctry], v)
 
+    host = problem.scenario.host_country
+    inside = [sum(v for (n, c, q), v in ix.nation_country_pers.items() if q == p and in_host(c, host)) for p in H]
+    outside = [pers - inn for pers, inn in zip(period_pers, inside)]
+    # the headline block first (what a briefing opens with), then the figures behind it and the audit trail
     rows: list[tuple[str, object]] = [
         ("scenario", problem.scenario.name),
+        ("marking", "ILLUSTRATIVE, NOT OFFICIAL" if is_illustrative(problem.scenario.name) else None),
         ("status", info.status if info else "unknown"),
+        ("gap", _num(float(info.gap)) if info and info.gap is not None else None),
+        ("coverage_pct", _pct(covered, required)),
+        *((f"coverage_p{k}", _priority_coverage(coverage, k)) for k in PRIORITIES),
+        *((f"shortfall_p{k}", _num(round(by_priority[k], 9))) for k in range(1, 6)),
+        ("total_cost", _num(round(total_cost, 9))),
+        ("personnel_peak", max(period_pers, default=0)),
+        ("personnel_in_host_peak", max(inside, default=0)),
+        ("personnel_outside_host_peak", max(outside, default=0)),
+        *_largest_shortfalls(shortfalls),
         ("solver", info.solver if info else ""),
         ("solver_version", info.solver_version if info else ""),
-        ("gap", _num(float(info.gap)) if info and info.gap is not None else None),
         ("runtime_s", _num(round(float(info.runtime_s), 3)) if info else None),
         ("required_unit_periods", required),
         ("covered_unit_periods", covered),
-        ("coverage_pct", _pct(covered, required)),
-        *((f"shortfall_p{k}", _num(round(by_priority[k], 9))) for k in range(1, 6)),
-        ("total_cost", _num(round(total_cost, 9))),
         ("contributions", contributions),
-        ("personnel_peak", max(period_pers, default=0)),
         ("personnel_peak_by_country", "; ".join(f"{c} {v}" for c, v in sorted(country_peak.items()))),
         ("input_file", input_file),
         ("input_sha256", input_sha256),
@@ -457,6 +466,14 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
              "Σ weight × units missing over the active periods of the priority's requirement rows (objective level 1)"),
             ("Summary", "contributions", "distinct (nation, task, period) with an allocation (objective level 3)"),
             ("Summary", "personnel_peak", "largest total personnel deployed in any one period"),
+            ("Summary", "marking", "ILLUSTRATIVE, NOT OFFICIAL when the scenario's name says it is illustrative "
+             "(every printed page's header carries the scenario name)"),
+            ("Summary", "coverage_p1 … coverage_p5", "100 × covered / required unit-periods of the priority's "
+             "requirement rows (unweighted); blank when the priority requires nothing"),
+            ("Summary", "personnel_in_host_peak, personnel_outside_host_peak", "largest personnel, in any one "
+             "period, at locations in the host country (Scenario host_country) and at all others"),
+            ("Summary", "largest_shortfall_1 …", "the largest shortfalls, highest priority first and then most "
+             "weighted unit-periods missing, with the start of their reason (whole on the Shortfalls sheet)"),
             ("Summary", "cache", "hit: read from the solved-plan cache, with the solve log and runtime_s of the "
              "solve that stored it; miss: solved in this run; off: solved without the cache"),
             ("Summary", "personnel_peak_by_country", "per location country: its largest personnel in any one period"),
@@ -698,6 +715,42 @@ def _montreux(problem: Problem, ix: _Index) -> tuple[pd.DataFrame, pd.DataFrame]
                           compact_periods(per), note))
     return (pd.DataFrame(rows, columns=list(COLUMNS["Montreux"])),
             pd.DataFrame(stay_rows, columns=list(COLUMNS["MontreuxStay"])))
+
+
+#: how many of the largest shortfalls the Summary's headline names
+HEADLINE_SHORTFALLS = 5
+#: the longest reason the headline quotes; the Shortfalls sheet has it whole
+HEADLINE_REASON_CHARS = 240
+
+
+def is_illustrative(name: str) -> bool:
+    """Whether the scenario says it is illustrative (its name does), so every output is marked so."""
+    return "illustrative" in (name or "").lower()
+
+
+def _priority_coverage(coverage: pd.DataFrame, priority: int):
+    """100 × covered / required unit-periods of one priority's requirement rows; blank when it requires nothing."""
+    rows = coverage[coverage["priority"] == priority] if len(coverage) else coverage
+    required = int(rows["required"].sum()) if len(rows) else 0
+    return _pct(int((rows["required"] - rows["shortfall"]).sum()) if len(rows) else 0, required)
+
+
+def _largest_shortfalls(shortfalls: pd.DataFrame) -> list[tuple[str, object]]:
+    """The headline's largest shortfalls: by priority, then most weighted unit-periods missing, one row each."""
+    rows = []
+    if len(shortfalls):
+        ranked = shortfalls.sort_values(["priority", "weighted", "task", "capability"],
+                                        ascending=[True, False, True, True], kind="stable")
+        for i, r in enumerate(ranked.head(HEADLINE_SHORTFALLS).itertuples(index=False), start=1):
+            reason = str(r.reason or "")
+            if len(reason) > HEADLINE_REASON_CHARS:
+                reason = reason[: HEADLINE_REASON_CHARS].rsplit(" ", 1)[0] + " … (Shortfalls sheet)"
+            periods = str(r.periods)
+            when = f"period {periods}" if periods.isdigit() else f"periods {periods}"
+            n = _num(r.units_missing)
+            rows.append((f"largest_shortfall_{i}", f"p{r.priority} {r.task} / {r.capability}, {when}: "
+                         f"{n} unit-period{'' if n == 1 else 's'} missing — {reason}"))
+    return rows
 
 
 def _logistics_summary(problem: Problem, ix: _Index) -> list[tuple[str, object]]:

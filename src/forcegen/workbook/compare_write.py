@@ -74,8 +74,10 @@ def write_comparison(comp: Comparison, path, *, input_paths=()) -> Path:
     Raises ``UsageError`` when ``path`` is (or resolves to) one of
     ``input_paths`` or a folder. The parent folder is created when missing.
     """
+    scenarios = [str(s) for s in comp.runs["scenario"]] if "scenario" in comp.runs else []
+    title = " / ".join(dict.fromkeys(s for s in scenarios if s)) or comp.labels[0]
     return write_atomically(path, lambda wb: _CompareWriter(wb, comp).write(), input_paths=tuple(input_paths),
-                            what="comparison")
+                            what="comparison", title=title)
 
 
 def comparison_json(comp: Comparison) -> dict:

@@ -77,7 +77,7 @@ def write_sweep(result: SweepResult, path, *, input_paths=()) -> Path:
     Raises ``UsageError`` when ``path`` is (or resolves to) one of ``input_paths`` or a folder.
     """
     return write_atomically(path, lambda wb: _SweepWriter(wb, result).write(), input_paths=tuple(input_paths),
-                            what="sweep")
+                            what="sweep", title=result.problem.scenario.name)
 
 
 def summary_rows(result: SweepResult) -> list[tuple[str, object]]:

@@ -59,7 +59,12 @@ _FORMATS = {
     "depot_throughput": fmt.TONNES, "sent": fmt.TONNES, "depot_units": _INT, "supply_need_peak": fmt.TONNES,
     "arrivals": _INT, "surface_lift": _INT, "lift_available": _INT, "lift_used": _INT, "lift_spare": _INT,
     "personnel_in_area": _INT, "personnel_deployed": _INT, "arrivals_peak": _INT, "build_up_periods": _INT,
+    "personnel_in_host_peak": _INT, "personnel_outside_host_peak": _INT,
+    **{f"coverage_p{k}": _PCT100 for k in range(1, 6)},
 }
+#: the height of one line of 11-point text (points), and the characters of a column width unit
+LINE_POINTS = 15
+CHARS_PER_WIDTH = 1.15
 _WIDE = {"reason": 90, "status": 50, "note": 40, "personnel_by_country": 30, "nations": 24, "tasks": 24,
          "held": 30, "deployed": 40, "sustainable": 30, "deployed_by_period": 40, "sources": 50, "arriving_at": 40}
 
@@ -108,6 +113,8 @@ def set_up_printing(wb, title: str = "") -> None:
     from xlsxwriter.worksheet import Worksheet
 
     header = "&L" + title.replace("&", "&&") if title else ""
+    if title and "illustrative" in title.lower():  # the input says so: every page says so too
+        header += "&R&\"-,Bold\"ILLUSTRATIVE, NOT OFFICIAL"
     for ws in wb.worksheets():
         if not isinstance(ws, Worksheet):
             continue
@@ -224,6 +231,23 @@ def is_blank(v) -> bool:
         return False
 
 
+def text_lines(text: str, width: float) -> int:
+    """How many lines ``text`` wraps to in a column ``width`` units wide (a close estimate: word wrap)."""
+    per_line = max(1, int(width * CHARS_PER_WIDTH) - 1)
+    lines = 0
+    for paragraph in str(text).split("\n"):
+        used, count = 0, 1
+        for word in paragraph.split(" "):
+            need = len(word) if used == 0 else used + 1 + len(word)
+            if need <= per_line:
+                used = need
+            else:  # the word starts a new line (unless the line is empty) and may take several
+                count += (1 if used else 0) + (len(word) - 1) // per_line
+                used = len(word) % per_line or per_line
+        lines += count
+    return lines
+
+
 class TableWriter:
     """Cells and Excel Tables on an XlsxWriter workbook: text as text, numbers as numbers, blanks blank.
 
@@ -240,6 +264,8 @@ class TableWriter:
         self.bold = wb.add_format({"bold": True})
         self.title = wb.add_format({"bold": True, "font_size": 13})
         self.wrap = wb.add_format({"text_wrap": True, "valign": "top"})
+        self.marked = wb.add_format({"bold": True, "font_color": "#9C0006"})
+        self.top = wb.add_format({"valign": "top"})
         self.red = wb.add_format({"bg_color": "#FFC7CE", "font_color": "#9C0006"})
         self.green = wb.add_format({"bg_color": "#C6EFCE", "font_color": "#006100"})
         self._fmt: dict[str, object] = {}
@@ -267,8 +293,14 @@ class TableWriter:
         text = str(value)
         return ws.write_string(row, col, text, text_format) if text_format else ws.write_string(row, col, text)
 
-    def table(self, ws, name: str, df, first_row: int = 0, style: str = "Table Style Medium 2") -> tuple[int, int]:
-        """Write ``df`` as an Excel Table at first_row; return (first data row, last data row)."""
+    def table(self, ws, name: str, df, first_row: int = 0, style: str = "Table Style Medium 2",
+              widths_after: dict[int, int] | None = None) -> tuple[int, int]:
+        """Write ``df`` as an Excel Table at first_row; return (first data row, last data row).
+
+        Rows whose wrapped text needs more than one line get the height of their longest cell,
+        so that printed or exported text never overlaps the row below. ``widths_after`` gives the
+        widths the caller sets on columns afterwards (stacked tables share columns).
+        """
         cols = list(df.columns)
         n = len(df)
         last_row = first_row + max(n, 1)  # a Table needs a data row: an empty one gets one blank row
@@ -278,15 +310,26 @@ class TableWriter:
         if ret not in (None, 0):
             raise RuntimeError(f"XlsxWriter refused table {name} (code {ret})")
         widths = [len(str(c)) + 3 for c in cols]
+        wrapped: list[dict[int, str]] = []
         for i, row in enumerate(df.itertuples(index=False, name=None)):
+            texts = {}
             for j, (col, v) in enumerate(zip(cols, row)):
                 wrap = self.wrap if col in self.wrap_columns else None
                 self.cell(ws, first_row + 1 + i, j, v, self.formats.get(col), wrap)
                 if not is_blank(v):
                     widths[j] = max(widths[j], len(display_text(v)) + 2)
+                    if wrap is not None:
+                        texts[j] = display_text(v)
+            wrapped.append(texts)
+        final = {}
         for j, col in enumerate(cols):
-            width = min(max(widths[j], 8), self.wide.get(col, 40))
-            ws.set_column(j, j, width)
+            final[j] = min(max(widths[j], 8), self.wide.get(col, 40))
+            ws.set_column(j, j, final[j])
+        final.update(widths_after or {})
+        for i, texts in enumerate(wrapped):
+            lines = max((text_lines(t, final[j]) for j, t in texts.items()), default=1)
+            if lines > 1:
+                ws.set_row(first_row + 1 + i, LINE_POINTS * lines, self.top)
         return first_row + 1, first_row + max(n, 1)
 
 
@@ -389,22 +432,30 @@ class _Writer(TableWriter):
         df = self.r.summary
         first, last = self.table(ws, "tblSummary", df[["parameter", "value"]])
         # per-row number formats: the value column mixes kinds of figure
+        widths = {0: 28, 1: 66, 2: 60}  # one set of widths for the three stacked tables
         for i, (p, v) in enumerate(zip(df["parameter"], df["value"])):
             name = "shortfall_weighted" if str(p).startswith("shortfall_p") else str(p)
             nf = _FORMATS.get(name, "General")
-            self.cell(ws, first + i, 1, v, nf, self.wrap if name == "warnings" else None)
+            wrap = name in ("warnings", "personnel_peak_by_country", "options") or name.startswith("largest_shortfall")
+            if name == "marking" and not is_blank(v) and v:
+                self.cell(ws, first + i, 1, v, None, self.marked)
+            else:
+                self.cell(ws, first + i, 1, v, nf, self.wrap if wrap else None)
+            if wrap and not is_blank(v):
+                lines = text_lines(display_text(v), widths[1])
+                if lines > 1:
+                    ws.set_row(first + i, LINE_POINTS * lines, self.top)
         ws.freeze_panes(1, 0)
         row = last + 2
         ws.write_string(row, 0, "Solve log (one row per lexicographic level)", self.title)
         _, last_log = self.table(ws, "tblSolveLog", self.r.solve_log[list(SOLVE_LOG_COLUMNS)], row + 1,
-                                 style="Table Style Light 9")
+                                 style="Table Style Light 9", widths_after=widths)
         row = last_log + 2
         ws.write_string(row, 0, "Notes on the columns", self.title)
-        self.table(ws, "tblNotes", self.r.notes[list(NOTES_COLUMNS)], row + 1, style="Table Style Light 9")
-        # one set of widths for the three stacked tables
-        ws.set_column(0, 0, 28)
-        ws.set_column(1, 1, 66)
-        ws.set_column(2, 2, 60)
+        self.table(ws, "tblNotes", self.r.notes[list(NOTES_COLUMNS)], row + 1, style="Table Style Light 9",
+                   widths_after=widths)
+        for j, w in widths.items():
+            ws.set_column(j, j, w)
         ws.set_column(3, 6, 12)
 
     def charts(self) -> None:
