@@ -467,3 +467,13 @@ def test_reasons_are_deterministic():
     b = report(rows, tuple(reversed(FIGURES_PLAN)), leads={"T1": "AAA"})
     for name in ("allocations", "coverage", "shortfalls", "tasks", "nations", "caveats"):
         assert getattr(a, name).equals(getattr(b, name)), name
+
+
+def test_counts_beside_the_lists(fig):
+    # figures_rows: T1 is staffed in periods 1-3, T2 in 2-3; AAA leads T1, BBB leads nothing
+    tasks = fig.tasks.set_index("task")
+    assert (tasks.loc["T1", "staffed_periods"], tasks.loc["T1", "staffed_period_count"]) == ("1-3", 3)
+    assert (tasks.loc["T2", "staffed_periods"], tasks.loc["T2", "staffed_period_count"]) == ("2-3", 2)
+    nations = fig.nations.set_index("nation")
+    assert (nations.loc["AAA", "tasks_led"], nations.loc["AAA", "tasks_led_count"]) == ("T1", 1)
+    assert (nations.loc["BBB", "tasks_led"], nations.loc["BBB", "tasks_led_count"]) == ("", 0)

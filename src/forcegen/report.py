@@ -50,13 +50,13 @@ COLUMNS: dict[str, tuple[str, ...]] = {
     "Coverage": ("task", "capability", "period", "required", "allocated", "shortfall", "priority", "weight"),
     "Shortfalls": ("task", "capability", "periods", "units_missing", "reason", "priority", "weighted"),
     "Tasks": (
-        "task", "name", "priority", "lead", "nations", "staffed_periods", "coverage_pct",
+        "task", "name", "priority", "lead", "nations", "staffed_periods", "coverage_pct", "staffed_period_count",
         "pillar", "active_periods", "required_unit_periods", "covered_unit_periods", "shortfall_weighted",
         "personnel_peak", "cost",
     ),
     "Nations": (
         "nation", "name", "personnel_peak", "personnel_by_country", "cost", "cost_share", "fair_share",
-        "tasks_led", "european", "tasks", "contributions", "burden_gap", "held", "deployed", "sustainable",
+        "tasks_led", "tasks_led_count", "european", "tasks", "contributions", "burden_gap", "held", "deployed", "sustainable",
     ),
     "Caveats": ("nation", "rule", "filters", "note", "status", "limit", "row"),
     # SPEC 5.3, one row per pledge with a tour (the sheet is written when there is one)
@@ -522,6 +522,8 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
              "the Black Sea within 21 days and be relieved, so its nation rotates it within every period it serves"),
             ("*", "cost", f"thousands of {cur}, cost_per_unit × units summed over periods"),
             ("Tasks", "staffed_periods", "periods in which any unit is allocated to the task"),
+            ("Tasks", "staffed_period_count", "how many periods staffed_periods holds"),
+            ("Nations", "tasks_led_count", "how many tasks tasks_led holds"),
             ("Tasks", "coverage_pct", "100 × covered / required unit-periods of the task"),
             ("Nations", "personnel_by_country",
              "per location country, the nation's peak personnel there in any one period "
@@ -606,7 +608,7 @@ def _tasks(problem, plan, ix, coverage, allocations) -> pd.DataFrame:
         rows.append((
             t.id, t.name, t.priority, plan.leads.get(t.id, "") if t.lead != "none" else "",
             ", ".join(nations), compact_periods(ix.staffed.get(t.id, ())), _pct(cov, req),
-            t.pillar, compact_periods(problem.active_periods(t)), req, cov, _num(round(weighted, 9)), peak,
+            len(ix.staffed.get(t.id, ())), t.pillar, compact_periods(problem.active_periods(t)), req, cov, _num(round(weighted, 9)), peak,
             _num(float(cost_of.get(t.id, 0))),
         ))
     return pd.DataFrame(rows, columns=list(COLUMNS["Tasks"]))
@@ -633,7 +635,7 @@ def _nations(problem, plan, ix, allocations, rotation: pd.DataFrame) -> pd.DataF
         contrib = {(t, p) for (t, p), ns in ix.contributors.items() if n.id in ns}
         rows.append((
             n.id, n.name, peak, "; ".join(f"{c} {v}" for c, v in sorted(by_country.items())),
-            _num(round(cost, 9)), share, n.fair_share, ", ".join(led),
+            _num(round(cost, 9)), share, n.fair_share, ", ".join(led), len(led),
             "yes" if n.european else "no", ", ".join(sorted({t for t, _ in contrib})), len(contrib),
             None if share is None or n.fair_share is None else round(share - n.fair_share, 9),
             "; ".join(f"{r.pledge} {r.held}" for r in rot),

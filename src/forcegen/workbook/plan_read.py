@@ -36,6 +36,7 @@ MAX_ROWS = 1_000_000
 _INT_COLUMNS = frozenset({
     "period", "units", "personnel", "required", "allocated", "shortfall", "priority", "units_missing",
     "required_unit_periods", "covered_unit_periods", "personnel_peak", "contributions", "limit", "row", "level",
+    "staffed_period_count", "tasks_led_count",
 })
 _FLOAT_COLUMNS = frozenset({
     "cost", "weight", "coverage_pct", "weighted", "shortfall_weighted", "cost_share", "fair_share", "burden_gap",
