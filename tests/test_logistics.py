@@ -511,3 +511,14 @@ def test_a_plan_with_both_rules_carries_over_as_a_start():
     values = repaired_start(built, plan)
     assert values is not None and violations(built.model, built.model.rows, values) == 0
     assert sum(values[c] for c in built.arrive.values()) > 0 and sum(values[c] for c in built.flow.values()) > 0
+
+
+def test_build_up_ends_when_the_force_stays_near_its_peak():
+    from forcegen.report import _build_up_periods
+
+    # baseline-wave2's run: 8,495 in month 1, then about 10,500-10,825 with small swings (peak in month 8):
+    # in place from month 2 (≥ 90 % of 10,825 = 9,742.5 from then on), not month 8
+    in_area = [8495, 10470, 10625, 10700, 10750, 10610, 10810, 10825, 10505, 10645, 10505, 10505]
+    assert _build_up_periods(in_area) == 2
+    assert _build_up_periods([100, 200, 300]) == 3 and _build_up_periods([300, 100, 300]) == 3
+    assert _build_up_periods([0, 0]) == 0 and _build_up_periods([]) == 0 and _build_up_periods([5]) == 1

@@ -498,8 +498,9 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
              "within surface lift plus the allocated lift units (sheet Deployment); off when blank"),
             ("Summary", "arrivals_peak", "largest arrivals in any one period: Σ over in_area locations of the "
              "growth of their personnel since the period before (nothing is deployed before period 1)"),
-            ("Summary", "build_up_periods", "the first period in which the personnel at in_area locations reach "
-             "their peak: how long the force takes to be in place; 0 when nobody is deployed in the area"),
+            ("Summary", "build_up_periods", "the first period from which the personnel at in_area locations stay at "
+             "90 % of their peak or more: how long the force takes to be in place; 0 when nobody is deployed in "
+             "the area"),
             ("Sustainment", "need / delivered / sent", "t/day: supply_rate × personnel / 1,000 (none where the "
              "country is ---); what reaches the location from sources within resupply_km, itself included; what "
              "the location sends as a source. One flow of the many that may exist: each location draws on its "
@@ -775,8 +776,26 @@ def _logistics_summary(problem: Problem, ix: _Index) -> list[tuple[str, object]]
         ("supply_need_peak", need_peak),
         ("lift", lift),
         ("arrivals_peak", max((sum(ix.arrivals(p).values()) for p in H), default=0)),
-        ("build_up_periods", in_area.index(peak) + 1 if peak > 0 else 0),
+        ("build_up_periods", _build_up_periods(in_area)),
     ]
+
+
+#: the force is "in place" once the personnel in the area stay at this share of their peak
+IN_PLACE_SHARE = Fraction(9, 10)
+
+
+def _build_up_periods(in_area: list[int]) -> int:
+    """The first period from which the personnel in the area stay at ≥ 90 % of their peak; 0 when nobody is
+    there. Small later changes (a task window, a rotation) do not count as build-up."""
+    peak = max(in_area, default=0)
+    if peak <= 0:
+        return 0
+    first = len(in_area)
+    for p in range(len(in_area), 0, -1):
+        if in_area[p - 1] < IN_PLACE_SHARE * peak:
+            break
+        first = p
+    return first
 
 
 def _sustainment(problem: Problem, ix: _Index) -> pd.DataFrame:
