@@ -282,12 +282,12 @@ def test_summary_opens_with_the_headline_then_the_audit_trail(written):
                                                                         values_only=True)]))
     headline = ["scenario", "marking", "status", "gap", "coverage_pct", "coverage_p1", "coverage_p2", "coverage_p3",
                 "coverage_p4", "coverage_p5", "shortfall_p1", "shortfall_p2", "shortfall_p3", "shortfall_p4",
-                "shortfall_p5", "total_cost", "personnel_peak", "personnel_in_host_peak",
-                "personnel_outside_host_peak", "largest_shortfall_1", "largest_shortfall_2", "solver"]
+                "shortfall_p5", "total_cost", "personnel_peak", "personnel_in_host",
+                "personnel_outside_host", "largest_shortfall_1", "largest_shortfall_2", "solver"]
     assert params[: len(headline)] == headline
     assert values["coverage_p1"] == pytest.approx(100 * 7 / 9) and values["coverage_p2"] == 100
     assert values["coverage_p3"] is None and values["marking"] is None
-    assert (values["personnel_in_host_peak"], values["personnel_outside_host_peak"]) == (220, 100)
+    assert (values["personnel_in_host"], values["personnel_outside_host"]) == (220, 100)
     # the heavier shortfall (HEL, weight 2) first; its reason quoted
     assert values["largest_shortfall_1"] == ("p1 T1 / HEL, period 3: 1 unit-period missing — "
                                              "Pledge P-H is available only in periods 1-2.")

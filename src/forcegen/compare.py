@@ -31,28 +31,14 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from .domain import NO_HOST, host_label
-from .report import Report, in_host_mask, plain
+from .figures import PLAN_FIGURES
+from .report import Report, host_peaks, plain
 
 #: Summary figures, in order: (figure, direction, note). direction +1 = higher is
-#: better, -1 = lower is better, 0 = neutral.
+#: better, -1 = lower is better, 0 = neutral. A plan's figures come from the registry
+#: (``figures.py``); the last two are the comparison's own.
 FIGURES: tuple[tuple[str, int, str], ...] = (
-    ("coverage_pct", +1, "100 × covered / required unit-periods; delta in percentage points"),
-    ("covered_unit_periods", +1, "Σ min(required, allocated) over requirement rows and active periods"),
-    ("required_unit_periods", 0, "Σ required units over requirement rows and active periods"),
-    *((f"shortfall_p{k}", -1, f"Σ weight × units missing, priority {k} (objective level 1)") for k in range(1, 6)),
-    ("total_cost", -1, "Σ cost_per_unit × units (thousands of the currency)"),
-    ("contributions", 0, "distinct (nation, task, period) with an allocation"),
-    ("personnel_peak", 0, "largest total personnel in any one period"),
-    ("personnel_in_host", 0, "peak over periods of personnel at locations in the host country (Scenario host_country)"),
-    ("personnel_outside_host", 0, "peak over periods of personnel at locations outside the host country"),
-    ("black_sea_tonnage_peak", 0, "largest tonnage in one period of non-Black-Sea warships at Black Sea locations "
-     "(what the Montreux limits count; Scenario straits in the Runs table)"),
-    ("supply_need_peak", 0, "largest total supply need in one period, t/day (SPEC 5.1; 0 when the "
-     "sustainment rule is off; Scenario sustainment in the Runs table)"),
-    ("arrivals_peak", 0, "largest arrivals into the area in one period, personnel (SPEC 5.2; Scenario lift in the "
-     "Runs table)"),
-    ("build_up_periods", 0, "first period in which the personnel in the area reach their peak: how long the "
-     "force takes to be in place"),
+    *((f.name, f.direction, f.note) for f in PLAN_FIGURES),
     ("changed_allocations", 0, "(nation, task, location, period) whose units differ between the runs (delta column)"),
     ("units_moved", 0, "Σ |units variant − units baseline| over the changed allocations (delta column)"),
 )
@@ -177,15 +163,13 @@ def _text(v) -> str:
     return "" if v is None else str(v)
 
 
-def _host_peaks(allocations: pd.DataFrame, host: str) -> tuple[int, int]:
-    """Peak over periods of personnel in ``host`` and outside it (``---``: nothing is inside)."""
-    if allocations is None or allocations.empty:
-        return 0, 0
-    a = allocations
-    inside = in_host_mask(a["country"], host)
-    per_in = a[inside].groupby("period")["personnel"].sum()
-    per_out = a[~inside].groupby("period")["personnel"].sum()
-    return (_num(per_in.max()) if len(per_in) else 0), (_num(per_out.max()) if len(per_out) else 0)
+def _host_peaks(report: Report) -> tuple[int, int]:
+    """The run's personnel_in_host and personnel_outside_host: its Summary's, or (a plan workbook written
+    before they were Summary rows) the same figures from its Allocations (``report.host_peaks``)."""
+    inside, outside = _value(report, "personnel_in_host"), _value(report, "personnel_outside_host")
+    if inside is None or outside is None:
+        inside, outside = host_peaks(report.allocations, report.host_country)
+    return _num(inside), _num(outside)
 
 
 def _host_notes(base: str, variant: str) -> dict[str, str]:
@@ -243,8 +227,8 @@ def _records(df: pd.DataFrame, key: str) -> dict:
 
 
 def _summary(base: Report, variant: Report, changed: pd.DataFrame) -> pd.DataFrame:
-    in_b, out_b = _host_peaks(base.allocations, base.host_country)
-    in_v, out_v = _host_peaks(variant.allocations, variant.host_country)
+    in_b, out_b = _host_peaks(base)
+    in_v, out_v = _host_peaks(variant)
     host = {"personnel_in_host": (in_b, in_v), "personnel_outside_host": (out_b, out_v)}
     host_notes = _host_notes(base.host_country, variant.host_country)
     rows = []

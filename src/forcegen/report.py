@@ -40,6 +40,7 @@ from . import __version__
 from . import logistics
 from .domain import (DEFAULT_HOST, PRIORITIES, Caveat, Plan, Pledge, Problem, Task, in_host, share_at_least, share_at_most,
                      share_text)
+from .figures import PLAN_FIGURES
 
 #: Sheets of the plan workbook and their columns, SPEC section 4 first, extras after.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -194,6 +195,18 @@ def plain(v):
     except (TypeError, ValueError):
         pass
     return v
+
+
+def host_peaks(allocations: pd.DataFrame, host: str) -> tuple[int, int]:
+    """The largest personnel in any one period at locations in ``host`` and at all others (the two peaks
+    may fall in different periods; with ``---`` nothing is inside). Figures personnel_in_host and
+    personnel_outside_host."""
+    if allocations is None or allocations.empty:
+        return 0, 0
+    inside = in_host_mask(allocations["country"], host)
+    per_in = allocations[inside].groupby("period")["personnel"].sum()
+    per_out = allocations[~inside].groupby("period")["personnel"].sum()
+    return (int(per_in.max()) if len(per_in) else 0), (int(per_out.max()) if len(per_out) else 0)
 
 
 def in_host_mask(countries: pd.Series, host: str) -> pd.Series:
@@ -409,9 +422,7 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
         for ctry, v in per_country.items():
             country_peak[ctry] = max(country_peak[ctry], v)
 
-    host = problem.scenario.host_country
-    inside = [sum(v for (n, c, q), v in ix.nation_country_pers.items() if q == p and in_host(c, host)) for p in H]
-    outside = [pers - inn for pers, inn in zip(period_pers, inside)]
+    in_host_peak, outside_host_peak = host_peaks(allocations, problem.scenario.host_country)
     # the headline block first (what a briefing opens with), then the figures behind it and the audit trail
     rows: list[tuple[str, object]] = [
         ("scenario", problem.scenario.name),
@@ -423,8 +434,8 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
         *((f"shortfall_p{k}", _num(round(by_priority[k], 9))) for k in range(1, 6)),
         ("total_cost", _num(round(total_cost, 9))),
         ("personnel_peak", max(period_pers, default=0)),
-        ("personnel_in_host_peak", max(inside, default=0)),
-        ("personnel_outside_host_peak", max(outside, default=0)),
+        ("personnel_in_host", in_host_peak),
+        ("personnel_outside_host", outside_host_peak),
         *_largest_shortfalls(shortfalls),
         ("solver", info.solver if info else ""),
         ("solver_version", info.solver_version if info else ""),
@@ -461,17 +472,11 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
     cur = problem.scenario.currency
     notes = pd.DataFrame(
         [
-            ("Summary", "coverage_pct", "100 × covered / required unit-periods (unweighted); blank when nothing is required"),
-            ("Summary", "shortfall_p1 … shortfall_p5",
-             "Σ weight × units missing over the active periods of the priority's requirement rows (objective level 1)"),
-            ("Summary", "contributions", "distinct (nation, task, period) with an allocation (objective level 3)"),
-            ("Summary", "personnel_peak", "largest total personnel deployed in any one period"),
+            *(("Summary", f.name, f.note) for f in PLAN_FIGURES),
             ("Summary", "marking", "ILLUSTRATIVE, NOT OFFICIAL when the scenario's name says it is illustrative "
              "(every printed page's header carries the scenario name)"),
             ("Summary", "coverage_p1 … coverage_p5", "100 × covered / required unit-periods of the priority's "
              "requirement rows (unweighted); blank when the priority requires nothing"),
-            ("Summary", "personnel_in_host_peak, personnel_outside_host_peak", "largest personnel, in any one "
-             "period, at locations in the host country (Scenario host_country) and at all others"),
             ("Summary", "largest_shortfall_1 …", "the largest shortfalls, highest priority first and then most "
              "weighted unit-periods missing, with the start of their reason (whole on the Shortfalls sheet)"),
             ("Summary", "cache", "hit: read from the solved-plan cache, with the solve log and runtime_s of the "
@@ -483,8 +488,6 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
              "has, ignored; a dwell without a tour), one line each; blank when none"),
             ("Summary", "straits", "Scenario straits (SPEC 5.4): open = no rule; montreux = tonnage limits on "
              "non-Black-Sea warships at Black Sea locations (sheet Montreux); closed = none of them there"),
-            ("Summary", "black_sea_tonnage_peak", "largest tonnage, in any one period, of warships (sea units) of "
-             "nations that are not Black Sea states at Black Sea locations (what the Montreux limits count)"),
             ("Summary", "rotation_pledges", "pledges with a tour (SPEC 5.3), one row each on sheet Rotation"),
             ("Nations", "held / deployed / sustainable",
              "per pledge of the nation with a tour: the units it holds; units deployed at the peak and on average "
@@ -492,15 +495,8 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
             ("Summary", "sustainment", "Scenario supply_rate and resupply_km (SPEC 5.1): every location's supply "
              "need delivered from host support and depots within range (sheet Sustainment); off when supply_rate "
              "is blank"),
-            ("Summary", "supply_need_peak", "largest total supply need in any one period, t/day (supply_rate × "
-             "personnel / 1,000 over the locations with a country); 0 when the sustainment rule is off"),
             ("Summary", "lift", "Scenario lift_capacity (SPEC 5.2): personnel arriving in the area per period "
              "within surface lift plus the allocated lift units (sheet Deployment); off when blank"),
-            ("Summary", "arrivals_peak", "largest arrivals in any one period: Σ over in_area locations of the "
-             "growth of their personnel since the period before (nothing is deployed before period 1)"),
-            ("Summary", "build_up_periods", "the first period from which the personnel at in_area locations stay at "
-             "90 % of their peak or more: how long the force takes to be in place; 0 when nobody is deployed in "
-             "the area"),
             ("Sustainment", "need / delivered / sent", "t/day: supply_rate × personnel / 1,000 (none where the "
              "country is ---); what reaches the location from sources within resupply_km, itself included; what "
              "the location sends as a source. One flow of the many that may exist: each location draws on its "

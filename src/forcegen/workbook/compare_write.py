@@ -30,6 +30,7 @@ from ..compare import (
     CHANGE_COLUMNS, CHANGED_ALLOCATION_COLUMNS, NATION_COLUMNS, REQUIREMENT_COLUMNS, RUNS_COLUMNS,
     SUMMARY_COLUMNS, TASK_COLUMNS, Comparison,
 )
+from ..figures import PLAN_FIGURES
 from . import formats as fmt
 from .write import TableWriter, json_value, write_atomically
 
@@ -40,12 +41,7 @@ _PCT100, _SPCT100, _WEIGHTED, _SWEIGHTED = fmt.PCT100, fmt.SPCT100, fmt.WEIGHTED
 _SHARE, _SSHARE = fmt.FRACTION_PCT, fmt.SFRACTION_PCT
 
 #: number format of a Summary figure's values (its delta takes the signed twin)
-_FIGURE_FORMATS = {
-    "coverage_pct": (_PCT100, _SPCT100),
-    "total_cost": (_COST, _SCOST),
-    **{f"shortfall_p{k}": (_WEIGHTED, _SWEIGHTED) for k in range(1, 6)},
-    "supply_need_peak": (fmt.TONNES, fmt.STONNES),
-}
+_FIGURE_FORMATS = {f.name: (f.number_format, f.delta_format) for f in PLAN_FIGURES}
 
 _COLUMN_FORMATS = {
     "coverage_pct_baseline": _PCT100, "coverage_pct_variant": _PCT100, "coverage_delta": _SPCT100,

@@ -31,6 +31,7 @@ import xlsxwriter
 from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..sweep import SweepResult
+from ..figures import delta_formats, number_formats
 from . import formats as fmt
 from .write import TableWriter, write_atomically
 
@@ -39,15 +40,7 @@ _PCT100, _SPCT100, _WEIGHTED, _SWEIGHTED = fmt.PCT100, fmt.SPCT100, fmt.WEIGHTED
 _PROB = fmt.PROB
 
 _FORMATS = {
-    "coverage_pct": _PCT100, "delta_coverage_pct": _SPCT100,
-    "covered_unit_periods": _INT, "required_unit_periods": _INT, "delta_covered_unit_periods": _SINT,
-    "units_recovered": _SINT, "total_cost": _COST, "delta_total_cost": _SCOST,
-    "contributions": _INT, "delta_contributions": _SINT, "personnel_peak": _INT, "delta_personnel_peak": _SINT,
-    "black_sea_tonnage_peak": _INT, "delta_black_sea_tonnage_peak": _SINT,
-    "supply_need_peak": fmt.TONNES, "delta_supply_need_peak": fmt.STONNES, "arrivals_peak": _INT,
-    "delta_arrivals_peak": _SINT, "build_up_periods": _INT, "delta_build_up_periods": _SINT,
-    **{f"shortfall_p{k}": _WEIGHTED for k in range(1, 6)},
-    **{f"delta_shortfall_p{k}": _SWEIGHTED for k in range(1, 6)},
+    **number_formats(), **delta_formats(), "units_recovered": _SINT,
     "p_full": _PROB, "ci_low": _PROB, "ci_high": _PROB, "kept_share": _PROB, "probability": _PROB,
     "shortfall_mean": "#,##0.00", "shortfall_p5": "#,##0.0", "shortfall_p50": "#,##0.0",
     "shortfall_p95": "#,##0.0", "runtime_s": "0.000", "value": "General",

@@ -32,6 +32,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 from ..errors import UsageError
 from ..domain import NO_HOST, host_label
 from ..report import COLUMNS, NOTES_COLUMNS, SOLVE_LOG_COLUMNS, Report, in_host_mask
+from ..figures import number_formats
 from . import formats as fmt
 from .atomic import xlsx_atomically
 
@@ -59,7 +60,7 @@ _FORMATS = {
     "depot_throughput": fmt.TONNES, "sent": fmt.TONNES, "depot_units": _INT, "supply_need_peak": fmt.TONNES,
     "arrivals": _INT, "surface_lift": _INT, "lift_available": _INT, "lift_used": _INT, "lift_spare": _INT,
     "personnel_in_area": _INT, "personnel_deployed": _INT, "arrivals_peak": _INT, "build_up_periods": _INT,
-    "personnel_in_host_peak": _INT, "personnel_outside_host_peak": _INT, "staffed_period_count": _INT,
+    **number_formats(), "staffed_period_count": _INT,
     "tasks_led_count": _INT,
     **{f"coverage_p{k}": _PCT100 for k in range(1, 6)},
 }
