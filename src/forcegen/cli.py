@@ -327,7 +327,7 @@ def _print_summary(run) -> None:
     table = Table(title="Coverage by priority")
     for col in ("priority", "required", "covered", "coverage", "shortfall (weighted)"):
         table.add_column(col, justify="right")
-    for k in range(1, 6):
+    for k in PRIORITIES:
         part = cov[cov["priority"] == k]
         if part.empty:
             continue
@@ -500,7 +500,7 @@ class SweepProgress(Progress):
             how = (f"from cache ({data['status']}, solved in {data['solve_s']:.1f} s when stored)"
                    if data.get("cache") == "hit" else f"{data['status']} in {data['seconds']:.1f} s")
             c.print(f"  baseline {how}: coverage {f['coverage_pct']}%, "
-                    + ", ".join(f"shortfall_p{k} {f[f'shortfall_p{k}']}" for k in range(1, 6))
+                    + ", ".join(f"shortfall_p{k} {f[f'shortfall_p{k}']}" for k in PRIORITIES)
                     + f", cost {f['total_cost']:,}")
         elif kind == "sweep_start":
             reused = f", {data['reused']} reuse the baseline" if data["reused"] else ""
