@@ -29,3 +29,15 @@ def test_formulation_names_every_rule_family():
     text = (ROOT / "models" / "FORMULATION.md").read_text(encoding="utf-8")
     for family in RULE_FAMILIES:
         assert family.__name__ in text, f"models/FORMULATION.md does not explain {family.__name__}"
+
+
+def test_readme_layout_lists_every_module():
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    layout = text[text.index("## Layout"):].split("```")[1]
+    package = ROOT / "src" / "forcegen"
+    for path in sorted(package.rglob("*.py")):
+        if path.name == "__init__.py":
+            continue
+        rel = path.relative_to(package).as_posix()
+        folder = rel.rsplit("/", 1)[0] + "/" if "/" in rel else ""
+        assert rel in layout or (path.name in layout and folder in layout), f"README's Layout does not list {rel}"

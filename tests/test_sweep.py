@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from builders import tables_from_rows, three_nations, tiny, write_workbook
-from forcegen.cli import cli
+from forcegen.cli import SWEEP_HEADLINES, cli, sweep_headline
 from forcegen.errors import UsageError
 from forcegen.model.solve import PlanOptions
 from forcegen.sweep import (
@@ -69,7 +69,7 @@ def test_the_only_contributor_s_absence_ranks_first():
     assert rank.iloc[1]["delta_shortfall_p1"] == 0 and rank.iloc[1]["delta_total_cost"] == 6
     assert rank.iloc[2]["delta_total_cost"] == 0 and rank.iloc[2]["reused"]  # CCC unused: no solve
     assert result.reused == 1
-    assert result.headline()[1].startswith("  1. AAA (Alpha): Δshortfall_p1 +2")
+    assert sweep_headline(result)[1].startswith("  1. AAA (Alpha): Δshortfall_p1 +2")
 
 
 def test_lifting_a_binding_caveat_recovers_exactly_the_expected_units():
@@ -302,3 +302,41 @@ def test_only_known_pledge_removals_may_reuse_the_baseline():
     assert Variant("x", changes=grid(["Pledges:P-A:units=1"])[0].changes).removed_pledges(pb) is None
     assert Variant("x", drop_nations=("ZZZ",)).removed_pledges(pb) is None
     assert Variant("x", drop_nations=("BBB",)).removed_pledges(pb) == {"P-B"}
+
+
+# --------------------------------------------------------------------------- the registry of kinds
+
+
+def test_every_registered_kind_has_its_words_and_the_cli_offers_exactly_them():
+    from forcegen.cli import SWEEP_KINDS
+    from forcegen.sweep import KINDS
+
+    assert set(SWEEP_HEADLINES) == set(KINDS) and SWEEP_KINDS == tuple(KINDS)
+    for kind in KINDS.values():
+        assert kind.description and kind.ranking_note
+        assert set(kind.sheets) <= {"Rankings", "Reliability", "Pledges"}
+        assert kind.chart is None or "Rankings" in kind.sheets
+
+
+def test_an_option_of_another_kind_names_the_kind_that_takes_it():
+    from forcegen.sweep import variants_for
+
+    tables = tables_from_rows(tiny())
+    pb = build_problem(tables)
+    with pytest.raises(UsageError, match="--set is for --kind grid"):
+        variants_for("leave-one-out", pb, tables, specs=["Pledges:P-A:units=0,1"])
+    with pytest.raises(UsageError, match="--samples is for --kind reliability"):
+        variants_for("grid", pb, tables, samples=3, specs=["Pledges:P-A:units=0,1"])
+    with pytest.raises(UsageError, match="unknown sweep kind 'bogus'"):
+        variants_for("bogus", pb, tables)
+    assert len(variants_for("reliability", pb, tables, samples=4, seed=1)) == 4
+
+
+def test_a_variant_result_is_typed_and_reads_like_a_record():
+    from forcegen.sweep import VariantResult
+
+    failed = VariantResult.failure("boom", seconds=0.5)
+    assert failed.failed and not failed.ok and failed["error"] == "boom"
+    assert failed.get("figures") is None and not failed.get("reused") and failed.get("cache", "off") == "off"
+    with pytest.raises(KeyError):
+        failed["nope"]

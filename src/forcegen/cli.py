@@ -15,7 +15,9 @@ from pathlib import Path
 import click
 
 from . import __version__
-from .errors import ForcegenError, InputError, UsageError
+from .errors import ForcegenError, InputError
+from .domain import PRIORITIES
+from .sweep.kinds import KINDS
 
 BUNDLED_BASELINE = "inputs/baseline.xlsx"
 #: exit status after Ctrl-C (128 + SIGINT, as shells report it)
@@ -325,7 +327,7 @@ def _print_summary(run) -> None:
     table = Table(title="Coverage by priority")
     for col in ("priority", "required", "covered", "coverage", "shortfall (weighted)"):
         table.add_column(col, justify="right")
-    for k in range(1, 6):
+    for k in PRIORITIES:
         part = cov[cov["priority"] == k]
         if part.empty:
             continue
@@ -412,26 +414,22 @@ def whatif(input: Path, sets, drop, changes_file, out, stable, solver, time_limi
     import json
 
     from .model.backends import stdout_to_stderr
-    from .pipeline import run_whatif
-    from .whatif import parse_change, read_changes
+    from .pipeline import run_whatif, whatif_output
+    from .whatif import parse_change
     from .workbook.compare_write import comparison_json
 
     changes = [parse_change(text) for text in sets]
-    if changes_file is not None:
-        changes += read_changes(changes_file)
-    if not changes and not drop:
-        raise UsageError("nothing to change: give --set, --drop-nation or --changes")
-    out = out or Path("outputs") / f"whatif-{input.stem}.xlsx"
+    out = out or whatif_output(input)
     options = plan_options(solver, time_limit, gap, threads, seed, formulation)
     progress = Progress()
     if as_json:
         with stdout_to_stderr():
             run = run_whatif(input, changes, list(drop), out, options, stable=stable, on_event=progress,
-                             cache=_cache_folder(no_cache), strict=strict)
+                             cache=_cache_folder(no_cache), strict=strict, changes_file=changes_file)
         click.echo(json.dumps(comparison_json(run.comparison), ensure_ascii=False, default=str))
         return
     run = run_whatif(input, changes, list(drop), out, options, stable=stable, on_event=progress,
-                     cache=_cache_folder(no_cache), strict=strict)
+                     cache=_cache_folder(no_cache), strict=strict, changes_file=changes_file)
     _print_headline(run.comparison, run.output)
 
 
@@ -451,10 +449,10 @@ def compare(a: Path, b: Path, out, solver, time_limit, gap, threads, seed, formu
     import json
 
     from .model.backends import stdout_to_stderr
-    from .pipeline import run_compare
+    from .pipeline import compare_output, run_compare
     from .workbook.compare_write import comparison_json
 
-    out = out or Path("outputs") / f"compare-{a.stem}-{b.stem}.xlsx"
+    out = out or compare_output(a, b)
     options = plan_options(solver, time_limit, gap, threads, seed, formulation)
     progress = Progress()
     if as_json:
@@ -469,7 +467,8 @@ def compare(a: Path, b: Path, out, solver, time_limit, gap, threads, seed, formu
 
 # --------------------------------------------------------------------------- sweep
 
-SWEEP_KINDS = ("leave-one-out", "caveats", "reliability", "grid")
+#: the sweep kinds, from their registry (``sweep.kinds``)
+SWEEP_KINDS = tuple(KINDS)
 
 #: the solver options of ``sweep``: the time limit is per variant, and the solver's seed is
 #: ``--solver-seed`` (``--seed`` seeds the reliability samples)
@@ -501,7 +500,7 @@ class SweepProgress(Progress):
             how = (f"from cache ({data['status']}, solved in {data['solve_s']:.1f} s when stored)"
                    if data.get("cache") == "hit" else f"{data['status']} in {data['seconds']:.1f} s")
             c.print(f"  baseline {how}: coverage {f['coverage_pct']}%, "
-                    + ", ".join(f"shortfall_p{k} {f[f'shortfall_p{k}']}" for k in range(1, 6))
+                    + ", ".join(f"shortfall_p{k} {f[f'shortfall_p{k}']}" for k in PRIORITIES)
                     + f", cost {f['total_cost']:,}")
         elif kind == "sweep_start":
             reused = f", {data['reused']} reuse the baseline" if data["reused"] else ""
@@ -537,8 +536,7 @@ def _duration(seconds: float) -> str:
 @cli.command()
 @click.argument("input", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--kind", required=True, type=click.Choice(SWEEP_KINDS),
-              help="leave-one-out: each nation with pledges removed in turn; caveats: each caveat lifted in turn; "
-                   "reliability: pledges drawn by their probability; grid: every combination of --set values.")
+              help="; ".join(f"{k.name}: {k.description}" for k in KINDS.values()) + ".")
 @click.option("--samples", type=click.IntRange(min=1), default=None,
               help="reliability: number of samples [default: 100].")
 @click.option("--seed", "sample_seed", type=int, default=0, show_default=True,
@@ -567,38 +565,99 @@ def sweep(input: Path, kind, samples, sample_seed, sets, out, workers, scheduler
     import json
 
     from .model.backends import stdout_to_stderr
-    from .sweep import default_output, make_executor, sweep_input
-    from .workbook.sweep_write import write_sweep
+    from .pipeline import run_sweep, sweep_output
 
-    out = out or default_output(input, kind)
-    from .workbook.write import same_file
-
-    if same_file(input, out):
-        raise UsageError(f"refusing to write the sweep over its input {input}; choose another -o")
+    out = out or sweep_output(input, kind)
     options = plan_options(solver, time_limit, gap, threads, solver_seed, formulation)
     progress = SweepProgress()
-    with make_executor(workers, scheduler, options.threads) as handle:
-        if as_json:
-            with stdout_to_stderr():  # solver banners never reach stdout
-                result = sweep_input(input, kind, handle, options, samples=samples, seed=sample_seed,
-                                     specs=list(sets), on_event=progress, cache=_cache_folder(no_cache),
-                                     strict=strict)
-        else:
-            result = sweep_input(input, kind, handle, options, samples=samples, seed=sample_seed,
-                                 specs=list(sets), on_event=progress, cache=_cache_folder(no_cache), strict=strict)
-        if result.partial:
-            handle.abort()
-    write_sweep(result, out, input_paths=(input,))
+    kw = dict(workers=workers, scheduler=scheduler, samples=samples, seed=sample_seed, specs=list(sets),
+              on_event=progress, cache=_cache_folder(no_cache), strict=strict)
     if as_json:
-        click.echo(json.dumps({**result.json(), "output": str(out)}, ensure_ascii=False, default=str))
+        with stdout_to_stderr():  # solver banners never reach stdout
+            run = run_sweep(input, kind, out, options, **kw)
+        click.echo(json.dumps({**run.result.json(), "output": str(out)}, ensure_ascii=False, default=str))
     else:
-        for line in result.headline():
+        run = run_sweep(input, kind, out, options, **kw)
+        for line in sweep_headline(run.result):
             click.echo(line)
         click.echo(f"wrote {out}")
+    result = run.result
     if result.partial:
         click.secho(f"interrupted: {out} holds the {result.done} of {result.total} variants that finished",
                     fg="yellow", err=True)
         sys.exit(INTERRUPTED)
+
+
+# --------------------------------------------------------------------------- the sweep's headline
+
+
+def sweep_headline(result, top: int = 3) -> list[str]:
+    """A few lines for the terminal: the counts, then the top of the ranking or the reliability figures."""
+    h = result.headline_data(top)
+    lines = [f"{h.kind} sweep: {h.done} of {h.total} variants done, {h.failed} failed"
+             + (f", {h.reused} reused the baseline plan" if h.reused else "")
+             + (" — PARTIAL (interrupted)" if h.partial else "")]
+    return lines + SWEEP_HEADLINES[h.kind](h)
+
+
+def _leave_one_out_lines(h) -> list[str]:
+    lines = []
+    for row in h.top:
+        parts = [f"Δshortfall_p{k} {_signed(row[f'delta_shortfall_p{k}'])}"
+                 for k in PRIORITIES if row[f"delta_shortfall_p{k}"]]
+        parts.append(f"Δcost {_signed(row['delta_total_cost'])}")
+        lines.append(f"  {row['rank']}. {row['nation']} ({row['name']}): " + ", ".join(parts))
+    return lines
+
+
+def _caveat_lines(h) -> list[str]:
+    return [f"  {row['rank']}. {row['caveat']} {row['nation']} {row['rule']} ({row['filters']}): "
+            f"{_signed(row['units_recovered'])} unit-periods covered when lifted, "
+            f"Δshortfall_p1 {_signed(row['delta_shortfall_p1'])}" for row in h.top]
+
+
+def _grid_lines(h) -> list[str]:
+    return [f"  {row['rank']}. {', '.join(f'{k}={row[k]}' for k in h.axes)}: "
+            f"coverage {_fmt(row['coverage_pct'])}%, shortfall_p1 {_fmt(row['shortfall_p1'])}, "
+            f"cost {_fmt(row['total_cost'])}" for row in h.top]
+
+
+def _reliability_lines(h) -> list[str]:
+    o = h.overall
+    if not o or not o["samples"]:
+        return []
+    lines = [f"  all tasks fully covered in {o['fully_covered']} of {o['samples']} samples: "
+             f"P = {_fmt(o['p_full'], 3)} (95% CI {_fmt(o['ci_low'], 3)}–{_fmt(o['ci_high'], 3)}); "
+             f"missing unit-periods mean {_fmt(o['shortfall_mean'])}, "
+             f"P5 {_fmt(o['shortfall_p5'])}, P50 {_fmt(o['shortfall_p50'])}, P95 {_fmt(o['shortfall_p95'])}"]
+    for row in h.top:
+        lines.append(f"  {row['scope']} (priority {row['priority']}): P(full) {_fmt(row['p_full'], 3)} "
+                     f"({_fmt(row['ci_low'], 3)}–{_fmt(row['ci_high'], 3)}), "
+                     f"mean missing {_fmt(row['shortfall_mean'])}")
+    return lines
+
+
+#: the words of each sweep kind's headline (one per registered kind: ``sweep.kinds.KINDS``)
+SWEEP_HEADLINES = {
+    "leave-one-out": _leave_one_out_lines,
+    "caveats": _caveat_lines,
+    "reliability": _reliability_lines,
+    "grid": _grid_lines,
+}
+
+
+def _signed(x) -> str:
+    if x is None:
+        return "n/a"
+    return f"{x:+,.6g}"
+
+
+def _fmt(x, digits: int = 1) -> str:
+    if x is None:
+        return "n/a"
+    if isinstance(x, int):
+        return f"{x:,}"
+    return f"{x:,.{digits}f}"
 
 
 def main() -> None:  # pragma: no cover

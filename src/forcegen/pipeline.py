@@ -1,6 +1,10 @@
-"""The plan pipeline: workbook -> Problem -> model -> solve -> Plan -> report -> workbook.
+"""Every command's run: workbook -> Problem -> model -> solve -> Plan -> report -> workbook.
 
-Each step is its own module; this one only strings them together and emits
+``run_plan``, ``run_whatif``, ``run_compare`` and ``run_sweep`` do the reading, the
+solving, the building of reports and comparisons and the writing of each command, and
+return typed results (``PlanRun``, ``WhatIfRun``, the ``Comparison``, ``SweepRun``);
+the command line only parses its options, calls one of them and renders what it
+returns. Each step is its own module; this one only strings them together and emits
 progress events (``on_event(kind, data)``) that the CLI shows. Library code
 does not print.
 
@@ -15,13 +19,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Callable
+from typing import TYPE_CHECKING, Callable
 
 from .domain import Plan, Problem
 from .errors import UsageError
 from .model.solve import PlanOptions
 from .report import Report
 from .workbook.write import same_file
+
+if TYPE_CHECKING:
+    from .sweep import SweepResult
 
 Event = Callable[[str, dict], None]
 
@@ -37,6 +44,21 @@ class PlanRun:
 def default_output(input_path: Path, folder: Path | None = None) -> Path:
     """outputs/plan-<input stem>.xlsx under the current folder."""
     return (folder or Path("outputs")) / f"plan-{input_path.stem}.xlsx"
+
+
+def whatif_output(input_path: Path, folder: Path | None = None) -> Path:
+    """outputs/whatif-<input stem>.xlsx under the current folder."""
+    return (folder or Path("outputs")) / f"whatif-{Path(input_path).stem}.xlsx"
+
+
+def compare_output(a: Path, b: Path, folder: Path | None = None) -> Path:
+    """outputs/compare-<A stem>-<B stem>.xlsx under the current folder."""
+    return (folder or Path("outputs")) / f"compare-{Path(a).stem}-{Path(b).stem}.xlsx"
+
+
+def sweep_output(input_path: Path, kind: str, folder: Path | None = None) -> Path:
+    """outputs/sweep-<kind>-<input stem>.xlsx under the current folder."""
+    return (folder or Path("outputs")) / f"sweep-{kind}-{Path(input_path).stem}.xlsx"
 
 
 def solve_cached(problem: Problem, options: PlanOptions, cache: Path | None, on_event: Event | None = None, *,
@@ -133,19 +155,27 @@ def _report(problem: Problem, plan: Plan, source: Path, sha: str) -> Report:
 
 def run_whatif(input_path: Path, changes: list, drop_nations: list[str], output: Path | None,
                options: PlanOptions = PlanOptions(), stable: bool = True,
-               on_event: Event | None = None, cache: Path | None = None, strict: bool = False) -> WhatIfRun:
+               on_event: Event | None = None, cache: Path | None = None, strict: bool = False,
+               changes_file: Path | None = None) -> WhatIfRun:
     """Solve the baseline and its changed copy; compare them. The input file is only read.
 
-    With ``stable`` (the default) the variant is solved lexicographically as usual and
-    then, holding every level, moves as few units as possible from the baseline plan.
-    With a ``cache`` folder the baseline (and a variant solved before) is read from it
-    when it is there; the variant starts from the baseline's plan.
+    ``changes_file``: a workbook whose Changes sheet adds to ``changes``; with no change
+    and no nation to drop at all, a UsageError. With ``stable`` (the default) the variant
+    is solved lexicographically as usual and then, holding every level, moves as few
+    units as possible from the baseline plan. With a ``cache`` folder the baseline (and
+    a variant solved before) is read from it when it is there; the variant starts from
+    the baseline's plan.
     """
     from .compare import build_comparison
-    from .whatif import apply_changes
+    from .whatif import apply_changes, read_changes
     from .workbook.compare_write import write_comparison
 
     emit = on_event or (lambda kind, data: None)
+    changes = list(changes)
+    if changes_file is not None:
+        changes += read_changes(changes_file)
+    if not changes and not drop_nations:
+        raise UsageError("nothing to change: give --set, --drop-nation or --changes")
     if output is not None and same_file(input_path, output):
         raise UsageError(f"refusing to write the comparison over its input {input_path}; choose another -o")
     tables, problem, sha = _read_input(input_path, emit, strict)
@@ -192,3 +222,69 @@ def run_compare(a: Path, b: Path, output: Path | None, options: PlanOptions = Pl
         emit("phase", {"name": "write", "detail": str(output)})
         write_comparison(comparison, output, input_paths=(a, b))
     return comparison
+
+
+# --------------------------------------------------------------------------- sweep
+
+
+@dataclass(frozen=True)
+class SweepRun:
+    result: "SweepResult"
+    output: Path
+
+
+def sweep_input(input_path, kind: str, executor_handle, options, *, samples: int | None = None,
+                seed: int = 0, specs=(), on_event: Event | None = None, cache: Path | None = None,
+                strict: bool = False):
+    """Read INPUT, make the kind's variants, run them on the executor; the input is only read.
+
+    ``executor_handle`` is a ``sweep.ExecutorHandle``; ``cache``: the solved-plan cache folder
+    (None: solve without one; a Dask cluster's workers never use it). ``strict``: unknown
+    columns are input errors; otherwise each is emitted as a ``warning``. Returns the
+    ``SweepResult``.
+    """
+    from . import __version__
+    from .sweep import KindArgs, kind_of, run_sweep as run_variants
+
+    emit = on_event or (lambda kind_, data: None)
+    input_path = Path(input_path)
+    spec = kind_of(kind)
+    tables, problem, sha = _read_input(input_path, emit, strict)
+    args = KindArgs(samples, seed, tuple(specs))
+    variants = spec.variants(problem, tables, args, file=str(input_path))
+    if not variants:
+        raise UsageError(f"nothing to sweep: {input_path} has no {spec.nothing}")
+    info = {
+        "input_file": str(input_path), "input_sha256": sha, "scenario": problem.scenario.name,
+        "kind": kind, **spec.info(variants, args),
+        "executor": executor_handle.description, "workers": executor_handle.workers,
+        "forcegen_version": __version__,
+    }
+    if cache is not None and executor_handle.client is not None:  # its workers do not share this folder
+        cache = None
+        info["cache"] = "off (the Dask cluster's workers do not share the cache folder)"
+    return run_variants(tables, variants, executor_handle.executor, options, on_event=emit, kind=kind,
+                        file=str(input_path), info=info, cache=cache)
+
+
+def run_sweep(input_path: Path, kind: str, output: Path, options: PlanOptions = PlanOptions(), *,
+              workers: int | None = None, scheduler: str | None = None, samples: int | None = None,
+              seed: int = 0, specs=(), on_event: Event | None = None, cache: Path | None = None,
+              strict: bool = False) -> SweepRun:
+    """Sweep INPUT on a local pool of ``workers`` (or the Dask cluster at ``scheduler``); write the workbook.
+
+    After Ctrl-C (once the baseline is solved) what has finished is written, marked partial
+    (``run.result.partial``); the workbook is written whole or not at all.
+    """
+    from .sweep import make_executor
+    from .workbook.sweep_write import write_sweep
+
+    if same_file(input_path, output):
+        raise UsageError(f"refusing to write the sweep over its input {input_path}; choose another -o")
+    with make_executor(workers, scheduler, options.threads) as handle:
+        result = sweep_input(input_path, kind, handle, options, samples=samples, seed=seed, specs=specs,
+                             on_event=on_event, cache=cache, strict=strict)
+        if result.partial:
+            handle.abort()
+    write_sweep(result, output, input_paths=(input_path,))
+    return SweepRun(result, output)

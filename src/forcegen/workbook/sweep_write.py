@@ -13,11 +13,12 @@ Sheets, in order:
 * Variants — the baseline (row 0) and one row per variant: its changes, status
   and error, each Summary figure and its delta against the baseline, solve time,
   the worker that solved it and the change log (``old -> new``);
-* Rankings — leave-one-out, caveats and grid: the kind's ranking with a bar chart
-  of its top entries;
-* Reliability and Pledges — reliability sweeps: per task, per priority and overall
-  the probability of full coverage with its Wilson 95 % interval and the shortfall
-  distribution, with a chart; per uncertain pledge how often it was kept.
+* then the sheets the kind names (``sweep.kinds``): Rankings — leave-one-out,
+  caveats and grid: the kind's ranking under its note, with the bar chart of its top
+  entries the kind describes; Reliability and Pledges — reliability sweeps: per
+  task, per priority and overall the probability of full coverage with its Wilson
+  95 % interval and the shortfall distribution, with a chart; per uncertain pledge
+  how often it was kept.
 
 Each table is an Excel Table with a frozen header row.
 """
@@ -50,20 +51,6 @@ _WIDE = {"changes": 60, "applied": 80, "error": 60, "name": 40, "note": 40, "fil
 
 TOP = 15  # entries shown in a ranking chart
 
-RANKING_NOTES = {
-    "leave-one-out": "Nations ranked by what their absence costs: Δshortfall_p1, then p2 … p5, then Δtotal_cost "
-                     "(largest first); Δ = plan without the nation − baseline plan.",
-    "caveats": "Caveats ranked by the unit-periods covered when lifted (Δcovered_unit_periods, largest first), "
-               "then by the weighted shortfall they remove, priority 1 first, then by Δtotal_cost. "
-               "A nation's 'only' rows are lifted together (one of them alone would narrow what it may do).",
-    "grid": "Combinations ranked by the lexicographic objective: shortfall_p1 … shortfall_p5, then total_cost "
-            "(best first).",
-    "reliability": "Tasks ranked by P(full coverage), least reliable first; a task is fully covered in a sample "
-                   "when no unit is missing in any of its active periods. Interval: Wilson score, 95 %. "
-                   "Percentiles: linear interpolation.",
-}
-
-
 def write_sweep(result: SweepResult, path, *, input_paths=()) -> Path:
     """Write the sweep workbook to ``path`` atomically; return the path written.
 
@@ -92,18 +79,18 @@ def summary_rows(result: SweepResult) -> list[tuple[str, object]]:
         ("samples", info.get("samples")),
         ("seed", info.get("seed")),
         ("grid", info.get("grid")),
-        ("solver", base.get("solver")),
-        ("solver_version", base.get("solver_version")),
+        ("solver", base.solver),
+        ("solver_version", base.solver_version),
         ("options", ", ".join(f"{k}={v}" for k, v in sorted(options.items())) + " (time_limit per variant)"
          if options else ""),
         ("executor", info.get("executor")),
-        ("baseline_status", base.get("solve_status")),
-        ("baseline_runtime_s", base.get("solve_s")),
+        ("baseline_status", base.solve_status),
+        ("baseline_runtime_s", base.solve_s),
         ("cache", _cache_text(result)),
         ("created_at", info.get("created_at")),
         ("runtime_s", info.get("runtime_s")),
         ("forcegen_version", info.get("forcegen_version")),
-        ("ranking", RANKING_NOTES[result.kind]),
+        ("ranking", result.spec.ranking_note),
     ]
 
 
@@ -113,9 +100,9 @@ def _cache_text(result: SweepResult) -> str:
     if folder.startswith("off"):
         return folder
     solved = {id(r): r for r in result.results  # a solve shared by identical variants counts once
-              if r is not None and not r.get("reused") and r.get("cache") in ("hit", "miss")}.values()
-    hits = sum(1 for r in solved if r.get("cache") == "hit")
-    return (f"{folder}: baseline {result.baseline.get('cache', 'off')}; "
+              if r is not None and not r.reused and r.cache in ("hit", "miss")}.values()
+    hits = sum(1 for r in solved if r.cache == "hit")
+    return (f"{folder}: baseline {result.baseline.cache or 'off'}; "
             f"{hits} of {len(solved)} variant solves from the cache")
 
 
@@ -131,11 +118,9 @@ class _SweepWriter(TableWriter):
     def write(self) -> None:
         self.summary()
         self.variants()
-        if self.r.kind == "reliability":
-            self.reliability()
-            self.pledges()
-        else:
-            self.rankings()
+        sheets = {"Rankings": self.rankings, "Reliability": self.reliability, "Pledges": self.pledges}
+        for name in self.r.spec.sheets:
+            sheets[name]()
 
     # -- sheets ----------------------------------------------------------------
     def summary(self) -> None:
@@ -146,7 +131,8 @@ class _SweepWriter(TableWriter):
             ws.conditional_format(2, 1, 2, 1, {"type": "no_blanks", "format": self.red})
         row = last + 2
         ws.write_string(row, 0, "Baseline figures (every delta is variant − baseline)", self.title)
-        base = pd.DataFrame([(f, self.r.baseline["figures"].get(f)) for f in self.r.baseline["figures"]],
+        figures = self.r.baseline.figures
+        base = pd.DataFrame([(f, figures.get(f)) for f in figures],
                             columns=["figure", "baseline"], dtype=object)
         _, last = self.table(ws, "tblBaseline", base, row + 1, style="Table Style Light 9")
         for i, (f, v) in enumerate(base.itertuples(index=False, name=None)):
@@ -183,39 +169,29 @@ class _SweepWriter(TableWriter):
     def rankings(self) -> None:
         ws = self.wb.add_worksheet("Rankings")
         df = self.r.ranking()
-        ws.write_string(0, 0, RANKING_NOTES[self.r.kind], self.bold)
+        spec = self.r.spec
+        ws.write_string(0, 0, spec.ranking_note, self.bold)
         first, last = self.table(ws, "tblRankings", df, 1)
         ws.freeze_panes(2, 0)
         cols = list(df.columns)
         n = min(len(df), TOP)
-        if not n:
+        if not n or spec.chart is None:
             return
         end = first + n - 1
-        kind = self.r.kind
-        if kind == "leave-one-out":
-            chart = self.wb.add_chart({"type": "bar", "subtype": "stacked"})
-            cat = cols.index("nation")
-            for k in range(1, 6):
-                j = cols.index(f"delta_shortfall_p{k}")
-                chart.add_series({"name": f"Δ shortfall p{k}", "categories": ["Rankings", first, cat, end, cat],
-                                  "values": ["Rankings", first, j, end, j]})
-            chart.set_title({"name": f"Top {n} nations: weighted shortfall their absence causes"})
-        elif kind == "caveats":
-            chart = self.wb.add_chart({"type": "bar"})
-            cat, j = cols.index("label"), cols.index("units_recovered")
-            chart.add_series({"name": "unit-periods recovered", "categories": ["Rankings", first, cat, end, cat],
-                              "values": ["Rankings", first, j, end, j],
-                              "data_labels": {"value": True, "num_format": "0"}})
-            chart.set_title({"name": f"Top {n} caveats: unit-periods covered when lifted"})
-            chart.set_legend({"none": True})
-        else:
-            chart = self.wb.add_chart({"type": "bar"})
-            cat, j = cols.index("name"), cols.index("coverage_pct")
-            chart.add_series({"name": "coverage %", "categories": ["Rankings", first, cat, end, cat],
-                              "values": ["Rankings", first, j, end, j],
-                              "data_labels": {"value": True, "num_format": "0.0"}})
-            chart.set_title({"name": f"Top {n} combinations: coverage (%)"})
-            chart.set_x_axis({"min": 0, "max": 100})
+        c = spec.chart
+        chart = self.wb.add_chart({"type": "bar", **({"subtype": c.subtype} if c.subtype else {})})
+        cat = cols.index(c.category)
+        for s in c.series:
+            j = cols.index(s.column)
+            series = {"name": s.name, "categories": ["Rankings", first, cat, end, cat],
+                      "values": ["Rankings", first, j, end, j]}
+            if c.data_labels:
+                series["data_labels"] = {"value": True, "num_format": c.data_labels}
+            chart.add_series(series)
+        chart.set_title({"name": c.title.format(n=n)})
+        if c.value_range:
+            chart.set_x_axis({"min": c.value_range[0], "max": c.value_range[1]})
+        if not c.legend:
             chart.set_legend({"none": True})
         chart.set_y_axis({"reverse": True})
         chart.set_size({"width": 720, "height": max(320, 24 * n + 140)})
@@ -224,7 +200,7 @@ class _SweepWriter(TableWriter):
     def reliability(self) -> None:
         ws = self.wb.add_worksheet("Reliability")
         df = self.r.reliability()
-        ws.write_string(0, 0, RANKING_NOTES["reliability"], self.bold)
+        ws.write_string(0, 0, self.r.spec.ranking_note, self.bold)
         first, last = self.table(ws, "tblReliability", df, 1)
         ws.freeze_panes(2, 0)
         cols = list(df.columns)
