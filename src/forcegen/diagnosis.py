@@ -310,7 +310,7 @@ class _Reasons:
         self._by_text: dict[str, tuple[Reason, set[int]]] = {}
 
     def add(self, r: Reason, periods) -> None:
-        text = clause(r) if r.kind not in DATED else clause(r) + "\0dated"
+        text = clause(r)
         if text in self._by_text:
             self._by_text[text][1].update(periods)
         else:
