@@ -23,7 +23,8 @@ Definitions used throughout (SPEC section 2):
   ``host_country`` are inside, all others outside; with ``---`` (no host)
   everyone is outside (``domain.in_host``, ``in_host_mask``).
 
-The Shortfalls ``reason`` is a deterministic diagnosis, see ``_Diagnosis``.
+The Shortfalls ``reason`` is a deterministic diagnosis (``diagnosis.py``): structured reasons rendered
+as text, their kinds in ``reason_kinds``.
 The Sustainment and Deployment figures (SPEC 5.1, 5.2) come from ``logistics.py``.
 """
 
@@ -37,10 +38,15 @@ from fractions import Fraction
 import pandas as pd
 
 from . import __version__
-from . import logistics
-from .domain import (DEFAULT_HOST, PRIORITIES, Caveat, Plan, Pledge, Problem, Task, in_host, share_at_least, share_at_most,
-                     share_text)
+from . import diagnosis, logistics
+from .diagnosis import RULE_TAGS  # noqa: F401  (how the reasons of the SPEC 5 rules open, as before)
+from .domain import DEFAULT_HOST, PRIORITIES, Caveat, Plan, Pledge, Problem, in_host
 from .figures import PLAN_FIGURES
+from .wording import amount as _amount
+from .wording import compact_periods, units_phrase  # noqa: F401  (part of this module's interface)
+from .wording import figure as _figure
+from .wording import periods_phrase as _periods_phrase
+from .wording import plural as _plural
 
 #: Sheets of the plan workbook and their columns, SPEC section 4 first, extras after.
 COLUMNS: dict[str, tuple[str, ...]] = {
@@ -49,7 +55,9 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "period", "task", "location", "country", "nation", "capability", "pledge", "units", "personnel", "cost",
     ),
     "Coverage": ("task", "capability", "period", "required", "allocated", "shortfall", "priority", "weight"),
-    "Shortfalls": ("task", "capability", "periods", "units_missing", "reason", "priority", "weighted"),
+    "Shortfalls": (
+        "task", "capability", "periods", "units_missing", "reason", "priority", "weighted", "reason_kinds",
+    ),
     "Tasks": (
         "task", "name", "priority", "lead", "nations", "staffed_periods", "coverage_pct", "staffed_period_count",
         "pillar", "active_periods", "required_unit_periods", "covered_unit_periods", "shortfall_weighted",
@@ -150,25 +158,6 @@ class Report:
 # --------------------------------------------------------------------------- helpers
 
 
-def compact_periods(periods) -> str:
-    """Sorted whole numbers as ranges: [1, 2, 3, 6] -> "1-3, 6"; empty -> ""."""
-    ps = sorted(set(int(p) for p in periods))
-    parts: list[str] = []
-    i = 0
-    while i < len(ps):
-        j = i
-        while j + 1 < len(ps) and ps[j + 1] == ps[j] + 1:
-            j += 1
-        parts.append(str(ps[i]) if i == j else f"{ps[i]}-{ps[j]}")
-        i = j + 1
-    return ", ".join(parts)
-
-
-def _periods_phrase(periods) -> str:
-    ps = sorted(set(periods))
-    return ("period " if len(ps) == 1 else "periods ") + compact_periods(ps)
-
-
 def _num(x: float):
     """A float that is whole becomes an int (clean display, exact JSON)."""
     if isinstance(x, float) and math.isfinite(x) and abs(x - round(x)) < 1e-9:
@@ -238,34 +227,10 @@ def _warnings_text(problem: Problem) -> str | None:
     return "\n".join(w[len(prefix):] if problem.source and w.startswith(prefix) else w for w in problem.warnings)
 
 
-def _plural(n: int, word: str, plural: str | None = None) -> str:
-    return word if n == 1 else (plural or word + "s")
-
-
 def black_sea_warship(problem: Problem, pledge: Pledge, location: str) -> bool:
     """A warship (sea unit) of a nation that is not a Black Sea state at a Black Sea location (SPEC 5.4)."""
     return (problem.capability[pledge.capability].domain == "sea"
             and not problem.nation[pledge.nation].black_sea_state and problem.location[location].black_sea)
-
-
-def units_phrase(n: int, unit: str) -> str:
-    """3 companies, 1 ship, 2 batteries."""
-    if n == 1 or not unit:
-        return f"{n} {unit}".strip()
-    if unit.endswith("y") and unit[-2:-1] not in "aeiou":
-        return f"{n} {unit[:-1]}ies"
-    if unit.endswith(("s", "x", "ch", "sh")):
-        return f"{n} {unit}es"
-    return f"{n} {unit}s"
-
-
-def _figure(x: float) -> str:
-    """0.333… -> 0.33, 1.0 -> 1, 2.5 -> 2.5."""
-    return f"{x:.2f}".rstrip("0").rstrip(".")
-
-
-#: how the Shortfalls reasons of the SPEC 5 rules open: the rule's name, as written
-RULE_TAGS = ("rotation:", "straits closed:", "sustainment:", "lift into the area")
 
 
 def _tonnes(x) -> float:
@@ -273,17 +238,9 @@ def _tonnes(x) -> float:
     return _num(round(float(x), 6))
 
 
-def _amount(n) -> str:
-    """4000 -> "4,000"; 33.5 -> "33.5"; 8.4 -> "8.4"."""
-    x = float(n)
-    return f"{int(round(x)):,}" if abs(x - round(x)) < 1e-9 else f"{x:,.6g}"
-
-
 def rotation_text(problem: Problem, pl: Pledge) -> str:
     """The rotation limit of a pledge in words, as the Shortfalls reasons name it (SPEC 5.3)."""
-    unit = problem.capability[pl.capability].unit
-    return (f"rotation: {pl.id} holds {units_phrase(pl.units, unit)}, tour {pl.tour}, dwell {pl.dwell}: "
-            f"at most {_figure(problem.sustainable_units(pl))} deployed on average")
+    return diagnosis.clause(diagnosis.rotation_reason(problem, pl))
 
 
 # --------------------------------------------------------------------------- indices
@@ -532,6 +489,8 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
              "max_personnel: peak matching personnel against the limit; binding = no further unit fits"),
             ("Shortfalls", "units_missing", "unit-periods missing over the listed periods"),
             ("Shortfalls", "weighted", "weight × units_missing (counts in shortfall_p<priority>)"),
+            ("Shortfalls", "reason_kinds", "the kinds of the reasons, in their order (diagnosis.KINDS): "
+             "no_pledge, barred_by_caveat, consumed_by_higher_priority, capacity, staffing_min_nations, …"),
         ],
         columns=list(NOTES_COLUMNS),
     )
@@ -566,7 +525,7 @@ def _coverage(problem: Problem, ix: _Index) -> pd.DataFrame:
 
 
 def _shortfalls(problem: Problem, plan: Plan, ix: _Index, coverage: pd.DataFrame) -> pd.DataFrame:
-    diag = _Diagnosis(problem, plan, ix)
+    diag = diagnosis.Diagnosis(problem, plan, ix)
     rows = []
     order = {t.id: i for i, t in enumerate(problem.tasks)}
     short: dict[tuple[str, str], list[tuple[int, int]]] = defaultdict(list)
@@ -579,9 +538,10 @@ def _shortfalls(problem: Problem, plan: Plan, ix: _Index, coverage: pd.DataFrame
                 continue
             periods = [p for p, _ in short[(task.id, r.capability)]]
             missing = sum(m for _, m in short[(task.id, r.capability)])
+            reasons = diag.reasons(task, r.capability, periods)
             rows.append((task.id, r.capability, compact_periods(periods), missing,
-                         diag.reason(task, r.capability, periods), task.priority,
-                         _num(float(r.weight) * missing)))
+                         diagnosis.render(reasons, periods), task.priority,
+                         _num(float(r.weight) * missing), diagnosis.kinds(reasons)))
     rows.sort(key=lambda x: (x[5], order[x[0]]))
     return pd.DataFrame(rows, columns=list(COLUMNS["Shortfalls"]))
 
@@ -905,384 +865,3 @@ def _max_personnel_status(problem: Problem, ix: _Index, i: int, c: Caveat) -> st
     if bind:
         return f"peak {peak} of limit {limit}{where} (binding in {_periods_phrase(bind)}: no further unit fits)"
     return f"peak {peak} of limit {limit}{where} (slack {limit - peak})"
-
-
-# --------------------------------------------------------------------------- diagnosis
-
-
-class _Diagnosis:
-    """Why a requirement row is short: simple, deterministic heuristics.
-
-    For task t, capability c and the periods P where the row is short, in order:
-
-    1. no pledge of c at all;
-    2. pledges of c barred for t at every basing location by forbid/only caveats;
-    3. of the rest: conditional pledges excluded by the Scenario; pledges outside
-       their window in some period of P; pledges of non-Black-Sea states' ships that
-       closed straits bar at the task's Black Sea locations (SPEC 5.4);
-    4. per period p of P with some allowed, available pledge:
-       a. no free units left (all allocated): named tasks consumed them, or the
-          supply is simply all on t; units at home whose pledge's rotation runs
-          through p are full (SPEC 5.3, "rotation: … at most … deployed on average");
-       b. free units, but no basing location where one more unit fits: the
-          location's capacity, a max_personnel caveat of the nation, a Montreux
-          tonnage limit (SPEC 5.4), supply (SPEC 5.1: the period's transportation
-          problem with the unit's need added has no flow that delivers it all;
-          "sustainment: no depot within … km of L has spare throughput in periods …")
-          or lift (SPEC 5.2: its arrival passes the lift available; "lift into the
-          area of operations is used up in period p: a of b personnel");
-       c. a free unit fits somewhere: the staffing rules (lead, min_nations,
-          max_nation_share) are checked for adding one unit; if none explains
-          it, the reason says so (a time-limited solve may have stopped early).
-
-    Clauses with the same text are merged; a clause that does not hold in all
-    of P is prefixed with its periods ("period 2: …").
-    """
-
-    def __init__(self, problem: Problem, plan: Plan, ix: _Index):
-        self.problem = problem
-        self.plan = plan
-        self.ix = ix
-        self.cav_index = {id(c): i for i, c in enumerate(problem.caveats)}
-        self.by_capability: dict[str, list[Pledge]] = defaultdict(list)
-        for pl in problem.pledges:
-            self.by_capability[pl.capability].append(pl)
-        self._allowed: dict[tuple[str, str], list[str]] = {}
-        self._open: dict[tuple[str, str, int], list[tuple[Pledge, str]]] = {}
-        self._sustain: dict[tuple, bool] = {}  # (location, period, personnel, throughput) -> one more unit short
-
-    # -- small facts --------------------------------------------------------
-    def caveat_locations(self, pl: Pledge, t: str) -> list[str]:
-        """The task's basing locations no forbid/only caveat bars for the pledge."""
-        return [loc for loc in self.problem.task_locations.get(t, ()) if not self.problem.barring_caveats(pl, t, loc)]
-
-    def allowed_locations(self, pl: Pledge, t: str) -> list[str]:
-        """The task's basing locations neither a caveat nor closed straits (SPEC 5.4) bar for the pledge."""
-        key = (pl.id, t)
-        if key not in self._allowed:
-            self._allowed[key] = [loc for loc in self.caveat_locations(pl, t)
-                                  if not self.problem.straits_bar(pl, loc)]
-        return self._allowed[key]
-
-    def supply_free(self, pl: Pledge, p: int) -> int:
-        """Units of the pledge not allocated in p (rule 1), 0 outside its window."""
-        if p not in self.problem.pledge_periods(pl):
-            return 0
-        return max(0, pl.units - self.ix.pledge_units[(pl.id, p)])
-
-    def rotation_free(self, pl: Pledge, p: int) -> int | None:
-        """Unit-periods left in the fullest rotation run through p (SPEC 5.3); None: no limit there."""
-        left = [pl.units * pl.tour - self.ix.run_units(pl, run) for run in self.problem.rotation_windows(pl)
-                if p in run]
-        return max(0, min(left)) if left else None
-
-    def free_units(self, pl: Pledge, p: int) -> int:
-        free = self.supply_free(pl, p)
-        rot = self.rotation_free(pl, p)
-        return free if rot is None else min(free, rot)
-
-    def blockers(self, pl: Pledge, t: str, loc: str, p: int) -> list[tuple]:
-        """Why one more unit of ``pl`` does not fit on t at loc in p: capacity / caveat limits."""
-        ppu = self.problem.personnel_per_unit(pl)
-        if ppu == 0:  # needs no supply and no lift
-            return self.montreux_blockers(pl, loc, p)
-        out = []
-        L = self.problem.location[loc]
-        used = self.ix.loc_pers[(loc, p)]
-        if L.personnel_capacity is not None and used + ppu > L.personnel_capacity:
-            out.append(("capacity", loc))
-        for c in self.problem.caveats_of.get(pl.nation, ()):
-            if c.rule == "max_personnel" and self.problem.caveat_matches(c, pl, t, loc):
-                if self.ix.caveat_pers[(self.cav_index[id(c)], p)] + ppu > (c.limit or 0):
-                    out.append(("max_personnel", self.cav_index[id(c)]))
-        return out + self.montreux_blockers(pl, loc, p) + self.logistics_blockers(pl, loc, p)
-
-    def logistics_blockers(self, pl: Pledge, loc: str, p: int) -> list[tuple]:
-        """Whether one more unit of ``pl`` at ``loc`` in p could not be supplied (SPEC 5.1) or brought in
-        (SPEC 5.2): the period's transportation problem with its need added (and its throughput, for a
-        depot) has no flow that delivers everything; its arrivals pass the lift available then."""
-        pr, ix = self.problem, self.ix
-        cap = pr.capability[pl.capability]
-        ppu = cap.personnel_per_unit
-        out = []
-        if pr.scenario.sustainment and (pr.scenario.supply_rate or 0) > 0 and loc in pr.supply_sources:
-            key = (loc, p, ppu, cap.throughput)
-            if key not in self._sustain:
-                personnel = ix.personnel_in(p)
-                personnel[loc] = personnel.get(loc, 0) + ppu
-                depot = ix.depot_in(p)
-                depot[loc] = depot.get(loc, Fraction(0)) + logistics.exact(cap.throughput)
-                self._sustain[key] = not logistics.supply_period(pr, personnel, depot).feasible()
-            if self._sustain[key]:
-                out.append(("sustainment", loc))
-        if pr.scenario.lift and pr.location[loc].needs_lift:
-            now, before = ix.loc_pers.get((loc, p), 0), ix.loc_pers.get((loc, p - 1), 0)
-            extra = max(0, now + ppu - before) - max(0, now - before)
-            arrivals = sum(ix.arrivals(p).values()) + extra
-            available = ix.lift_available(p) + logistics.exact(cap.lift_per_period)
-            if extra > 0 and arrivals - available > logistics.REL_TOL * max(1, available):
-                out.append(("lift", None))
-        return out
-
-    def montreux_blockers(self, pl: Pledge, loc: str, p: int) -> list[tuple]:
-        """Whether one more unit of ``pl`` at ``loc`` in p breaks a Montreux limit (SPEC 5.4)."""
-        pr = self.problem
-        if pr.scenario.straits != "montreux" or not black_sea_warship(pr, pl, loc):
-            return []
-        tons = pr.capability[pl.capability].tonnage
-        agg = pr.scenario.montreux_aggregate_t
-        out = []
-        if 3 * (self.ix.straits_nation_tonnage[(pl.nation, p)] + tons) > 2 * agg:
-            out.append(("montreux_nation", pl.nation))
-        if self.ix.straits_tonnage[p] + tons > agg:
-            out.append(("montreux_aggregate", None))
-        return out
-
-    def open_options(self, t: Task, cap: str, p: int) -> list[tuple[Pledge, str]]:
-        """(pledge, location) where one more unit of ``cap`` could go on t in p under supply, caveats, capacity."""
-        key = (t.id, cap, p)
-        if key not in self._open:
-            self._open[key] = [
-                (pl, loc) for pl in self.by_capability.get(cap, ()) if self.free_units(pl, p) > 0
-                for loc in self.allowed_locations(pl, t.id) if not self.blockers(pl, t.id, loc, p)
-            ]
-        return self._open[key]
-
-    # -- the sentence -------------------------------------------------------
-    def reason(self, task: Task, cap: str, periods: list[int]) -> str:
-        pr = self.problem
-        t = task.id
-        cname = f"{pr.capability[cap].name} ({cap})"
-        P = sorted(periods)
-        clauses: dict[str, set[int]] = {}  # text -> periods it holds in (insertion order = diagnosis order)
-        dated: set[str] = set()  # clauses that name their periods themselves
-        unsupplied: dict[tuple[str, str], set[int]] = {}  # (location, capability) -> periods (SPEC 5.1)
-        no_lift: dict[int, tuple[int, Fraction, Pledge]] = {}  # period -> arrivals with one more, lift (SPEC 5.2)
-
-        def add(text: str, ps) -> None:
-            clauses.setdefault(text, set()).update(ps)
-
-        pledges = list(self.by_capability.get(cap, ()))
-        if not pledges:
-            return f"No nation pledges {cname} — seek a pledge of it."
-
-        allowed = {pl.id: self.allowed_locations(pl, t) for pl in pledges}
-        barred = [pl for pl in pledges if not self.caveat_locations(pl, t)]
-        shut = [pl for pl in pledges if not allowed[pl.id] and pl not in barred]  # by closed straits
-        if shut:
-            ids = ", ".join(pl.id for pl in shut)
-            text = (f"straits closed: only Black Sea states' ships may serve {t} at "
-                    f"{', '.join(loc for loc in pr.task_locations.get(t, ()) if pr.location[loc].black_sea)}; "
-                    f"{ids} {_plural(len(shut), 'is', 'are')} barred (Scenario straits closed; montreux would "
-                    f"admit them within the tonnage limits)")
-            if len(shut) == len(pledges):
-                add(text, P)
-                return self._sentence(clauses, P)
-            add(text, P)
-        if barred:
-            cavs: list[Caveat] = []
-            for pl in barred:
-                for loc in pr.task_locations.get(t, ()):
-                    for c in pr.barring_caveats(pl, t, loc):
-                        if c not in cavs:
-                            cavs.append(c)
-            names = ", ".join(
-                c.label() + " [" + ", ".join(pl.id for pl in barred
-                                             if any(c in pr.barring_caveats(pl, t, loc)
-                                                    for loc in pr.task_locations.get(t, ()))) + "]"
-                for c in cavs
-            )
-            ids = ", ".join(pl.id for pl in barred)
-            if len(barred) + len(shut) == len(pledges) and shut:
-                add(f"{_plural(len(barred), 'pledge')} {ids} of {cap} {_plural(len(barred), 'is', 'are')} barred "
-                    f"for {t} by caveats {names}", P)
-                return self._sentence(clauses, P)
-            if len(barred) == len(pledges):
-                add(f"every pledge of {cname}, {ids}, is barred for {t} at all its basing locations by "
-                    f"caveats {names} — negotiate a caveat or add a basing location they allow", P)
-                return self._sentence(clauses, P)
-            add(f"{_plural(len(barred), 'pledge')} {ids} of {cap} {_plural(len(barred), 'is', 'are')} barred "
-                f"for {t} by caveats {names}", P)
-
-        candidates = [pl for pl in pledges if allowed[pl.id]]
-        excluded = [pl for pl in candidates if pl.status == "conditional" and not pr.scenario.include_conditional]
-        if excluded:
-            add(f"conditional {_plural(len(excluded), 'pledge')} {', '.join(pl.id for pl in excluded)} "
-                f"{_plural(len(excluded), 'is', 'are')} excluded (Scenario include_conditional = no)", P)
-        for pl in candidates:
-            if pl in excluded:
-                continue
-            window = set(pr.pledge_periods(pl))
-            outside = [p for p in P if p not in window]
-            if outside:
-                when = f"only in {_periods_phrase(window)}" if window else "in no period"
-                add(f"pledge {pl.id} is available {when}", outside)
-
-        for p in P:
-            avail = [pl for pl in candidates if p in pr.pledge_periods(pl)]
-            if not avail:
-                continue
-            free = [pl for pl in avail if self.free_units(pl, p) > 0]
-            resting = [pl for pl in avail if self.supply_free(pl, p) > 0 and self.free_units(pl, p) == 0]
-            for pl in resting:  # units at home, but the pledge's rotation runs through p are full (SPEC 5.3)
-                add(rotation_text(pr, pl), [p])
-            if not free:
-                if len(resting) < len(avail):
-                    self._consumed(task, cname, [pl for pl in avail if pl not in resting], p, add)
-                continue
-            options = [(pl, loc) for pl in free for loc in allowed[pl.id]]
-            blocked = {o: self.blockers(o[0], t, o[1], p) for o in options}
-            if all(blocked.values()):
-                for (pl, loc), bl in blocked.items():
-                    for kind, key in bl:
-                        if kind == "capacity":
-                            L = pr.location[key]
-                            add(f"basing location capacity exhausted at {key} ({L.name}): "
-                                f"{self.ix.loc_pers[(key, p)]}/{L.personnel_capacity} personnel", [p])
-                        elif kind == "sustainment":
-                            unsupplied.setdefault((key, pl.capability), set()).add(p)
-                        elif kind == "lift":
-                            no_lift.setdefault(p, (sum(self.ix.arrivals(p).values()), self.ix.lift_available(p), pl))
-                        elif kind == "montreux_nation":
-                            agg = pr.scenario.montreux_aggregate_t
-                            add(f"Montreux: {key}'s warships in the Black Sea total "
-                                f"{_figure(self.ix.straits_nation_tonnage[(key, p)])} t, and one more "
-                                f"{pl.capability} ({_figure(pr.capability[pl.capability].tonnage)} t) would pass "
-                                f"two thirds of the {_figure(agg)} t aggregate", [p])
-                        elif kind == "montreux_aggregate":
-                            add(f"Montreux: non-Black-Sea warships in the Black Sea total "
-                                f"{_figure(self.ix.straits_tonnage[p])} t, and one more {pl.capability} "
-                                f"({_figure(pr.capability[pl.capability].tonnage)} t) would pass the "
-                                f"{_figure(pr.scenario.montreux_aggregate_t)} t aggregate (Scenario "
-                                f"montreux_aggregate_t)", [p])
-                        else:
-                            c = pr.caveats[key]
-                            add(f"caveat {c.label()} binds: {self.ix.caveat_pers[(key, p)]} of {c.limit} "
-                                f"personnel used and one more unit of {pr.capability[cap].name} needs "
-                                f"{pr.personnel_per_unit(pl)}", [p])
-                continue
-            open_opts = [o for o, bl in blocked.items() if not bl]
-            self._staffing(task, cap, open_opts, p, add)
-        for text in self._logistics_clauses(unsupplied, no_lift):
-            add(text, P)
-            dated.add(text)
-        return self._sentence(clauses, P, dated)
-
-    def _logistics_clauses(self, unsupplied: dict[tuple[str, str], set[int]],
-                           no_lift: dict[int, tuple[int, Fraction, Pledge]]) -> list[str]:
-        """The sustainment (SPEC 5.1) and lift (SPEC 5.2) clauses, each naming its periods."""
-        pr, ix = self.problem, self.ix
-        out = []
-        km = _amount(pr.scenario.resupply_km or 0)
-        for (loc, cap), ps in unsupplied.items():
-            need = logistics.exact(pr.scenario.supply_rate or 0) * pr.capability[cap].personnel_per_unit / 1000
-            reach = [s for s in pr.supply_sources.get(loc, ()) if any(ix.supply(q).capacity(s) > 0 for q in ps)]
-            if reach:
-                out.append(f"sustainment: no depot within {km} km of {loc} has spare throughput in "
-                           f"{_periods_phrase(ps)}: one more {cap} needs {_amount(need)} t/day, more than the "
-                           f"sources in range ({', '.join(reach)}) have to spare")
-            else:
-                out.append(f"sustainment: nothing within {km} km of {loc} can supply it in {_periods_phrase(ps)} "
-                           f"(no host support and no depot unit in range): one more {cap} needs "
-                           f"{_amount(need)} t/day")
-        if no_lift:
-            shown = sorted(no_lift)[:4]
-            parts = [f"period {p}: {_amount(no_lift[p][0])} of {_amount(no_lift[p][1])} personnel" for p in shown]
-            more = f", and in {_periods_phrase(sorted(no_lift)[4:])}" if len(no_lift) > 4 else ""
-            text = "lift into the area of operations is used up in " + ", in ".join(parts) + more
-            if any(a < lift for a, lift, _ in no_lift.values()):
-                pl = no_lift[shown[0]][2]
-                text += (f" (one more {pl.capability} brings "
-                         f"{_amount(pr.personnel_per_unit(pl))})")
-            out.append(text)
-        return out
-
-    def _consumed(self, task: Task, cname: str, avail: list[Pledge], p: int, add) -> None:
-        pr = self.problem
-        users: dict[str, int] = defaultdict(int)
-        for pl in avail:
-            for other, u in self.ix.pledge_task[(pl.id, p)].items():
-                if other != task.id:
-                    users[other] += u
-        ids = ", ".join(pl.id for pl in avail)
-        if not users:
-            n = sum(pl.units for pl in avail)
-            add(f"too few units pledged: the {n} allowed and available {_plural(n, 'unit')} of {cname}, from "
-                f"{ids}, {_plural(n, 'is', 'are')} already on {task.id} — more pledges would close the gap", [p])
-            return
-        groups = {"higher-priority": [], "same-priority": [], "lower-priority": []}
-        for other in sorted(users, key=lambda x: (pr.task[x].priority, x)):
-            q = pr.task[other].priority
-            g = "higher-priority" if q < task.priority else "same-priority" if q == task.priority else "lower-priority"
-            groups[g].append(f"{other} (p{q})")
-        parts = [f"{g} {_plural(len(v), 'task')} {', '.join(v)}" for g, v in groups.items() if v]
-        add(f"the allowed and available {_plural(len(avail), 'pledge')} {ids} of {cname} "
-            f"{_plural(len(avail), 'is', 'are')} consumed by {' and '.join(parts)}", [p])
-
-    def _staffing(self, task: Task, cap: str, open_opts: list[tuple[Pledge, str]], p: int, add) -> None:
-        """A unit of ``cap`` fits on the task in p: which staffing rule stops adding it (SPEC rule 5)."""
-        pr, ix, t = self.problem, self.ix, task.id
-        T = ix.task_pers[(t, p)]
-        by_nation = ix.task_nation_pers[(t, p)]
-        staffed = p in ix.staffed.get(t, set())
-        # nations that could contribute in p: those on it already, and those with a fitting unit of
-        # any capability the task is short of in p
-        short_caps = [r.capability for r in pr.task_requirements.get(t, ())
-                      if ix.task_cap[(t, r.capability, p)] < r.units]
-        fitting = {pl.nation for c in short_caps for pl, _ in self.open_options(task, c, p)}
-        able = sorted(ix.contributors[(t, p)] | fitting)
-        lead = self.plan.leads.get(t) if task.lead != "none" else None
-        eligible = sorted(n for n in fitting | ix.contributors[(t, p)]
-                          if task.lead == "any" or pr.nation[n].european)
-        share_min = pr.scenario.lead_min_share
-
-        found: list[str] = []
-        unexplained: list[tuple[Pledge, str]] = []
-        for pl, loc in open_opts:
-            n, ppu = pl.nation, pr.personnel_per_unit(pl)
-            why: list[str] = []
-            if task.lead != "none":
-                if staffed:
-                    if lead and n != lead and T + ppu > 0 and not share_at_least(by_nation.get(lead, 0), T + ppu,
-                                                                                 share_min):
-                        why.append(f"lead {lead} has no more units to add, and more units from other nations "
-                                   f"would leave it below the {share_text(share_min)} lead share of {t}'s personnel")
-                elif lead:
-                    if lead not in fitting:
-                        why.append(f"lead {lead} has no unit it could add, and the lead must contribute "
-                                   f"in every staffed period")
-                elif not eligible:
-                    who = "European nation" if task.lead == "european" else "nation"
-                    why.append(f"no {who} can lead {t}: none has a unit it could contribute")
-            if len(able) < task.min_nations:
-                why.append(f"only {len(able)} {_plural(len(able), 'nation')} ({', '.join(able) or 'none'}) can "
-                           f"contribute to {t}, {task.min_nations} needed (min_nations)")
-            if task.max_nation_share < 1 and T + ppu > 0:
-                if not share_at_most(by_nation.get(n, 0) + ppu, T + ppu, task.max_nation_share):
-                    why.append(f"every nation with a free unit is at the {share_text(task.max_nation_share)} "
-                               f"max_nation_share of {t}'s personnel")
-            if why:
-                for w in why:
-                    if w not in found:
-                        found.append(w)
-            else:
-                unexplained.append((pl, loc))
-        if unexplained:
-            status = self.plan.info.status if self.plan.info else "unknown"
-            free = sorted({pl.id for pl, _ in unexplained})
-            what = ", ".join(free[:4]) + (f" and {len(free) - 4} more" if len(free) > 4 else "")
-            add(f"units were free but left unused ({what}); no rule found that prevents them "
-                f"(solve status {status}: a longer run may close the gap)", [p])
-        else:
-            add("staffing rules cannot be met: " + "; ".join(found), [p])
-
-    @staticmethod
-    def _sentence(clauses: dict[str, set[int]], P: list[int], dated: set[str] = frozenset()) -> str:
-        full = set(P)
-        parts = []
-        for text, ps in clauses.items():
-            parts.append(text if ps >= full or text in dated else f"{_periods_phrase(ps)}: {text}")
-        s = "; ".join(parts)
-        if s.startswith(RULE_TAGS):  # a reason that opens with the rule's name keeps it as written
-            return s + "."
-        return (s[:1].upper() + s[1:] + ".") if s else "No cause found."
