@@ -322,19 +322,13 @@ def _print_summary(run) -> None:
 
     rep, pb = run.report, run.problem
     console = Console(highlight=False)
-    prio = {t.id: t.priority for t in pb.tasks}
-    cov = rep.coverage.assign(priority=rep.coverage["task"].map(prio))
     table = Table(title="Coverage by priority")
     for col in ("priority", "required", "covered", "coverage", "shortfall (weighted)"):
         table.add_column(col, justify="right")
-    for k in PRIORITIES:
-        part = cov[cov["priority"] == k]
-        if part.empty:
-            continue
-        req = int(part["required"].sum())
-        covered = req - int(part["shortfall"].sum())
-        table.add_row(str(k), f"{req:,}", f"{covered:,}", f"{100 * covered / req:.1f}%" if req else "-",
-                      f"{rep.value(f'shortfall_p{k}'):,.6g}")
+    for row in rep.by_priority.itertuples(index=False):
+        table.add_row(str(row.priority), f"{row.required:,}", f"{row.covered:,}",
+                      "-" if row.coverage_pct is None else f"{row.coverage_pct:.1f}%",
+                      f"{rep.value(f'shortfall_p{row.priority}'):,.6g}")
     console.print(table)
     info = run.plan.info
     console.print(f"status [bold]{info.status}[/] (solver {info.solver}, {info.runtime_s:.1f} s"

@@ -142,6 +142,8 @@ class Report:
     options: dict = field(default_factory=dict)  # the solve options as given (JSON summary)
     #: Scenario host_country ("---" for none): the personnel split in and outside it (``domain.in_host``)
     host_country: str = DEFAULT_HOST
+    #: per priority with requirements: required, covered, coverage_pct, shortfall_weighted (PRIORITY_COLUMNS)
+    by_priority: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=list(PRIORITY_COLUMNS)))
 
     def value(self, parameter: str):
         """One Summary value by its parameter name (KeyError if absent)."""
@@ -364,9 +366,8 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
     info = plan.info
     required = int(coverage["required"].sum()) if len(coverage) else 0
     covered = int((coverage["required"] - coverage["shortfall"]).sum()) if len(coverage) else 0
-    by_priority = {k: 0.0 for k in range(1, 6)}
-    for row in coverage.itertuples(index=False):
-        by_priority[int(row.priority)] += float(row.weight) * float(row.shortfall)
+    priorities = _by_priority(coverage)
+    shortfall = dict(zip(priorities["priority"], priorities["shortfall_weighted"]))
     total_cost = float(allocations["cost"].sum()) if len(allocations) else 0.0
     contributions = len({(n, t, p) for (t, p), ns in ix.contributors.items() for n in ns})
     period_pers = [sum(v for (n, q), v in ix.nation_pers.items() if q == p) for p in H]
@@ -387,8 +388,8 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
         ("status", info.status if info else "unknown"),
         ("gap", _num(float(info.gap)) if info and info.gap is not None else None),
         ("coverage_pct", _pct(covered, required)),
-        *((f"coverage_p{k}", _priority_coverage(coverage, k)) for k in PRIORITIES),
-        *((f"shortfall_p{k}", _num(round(by_priority[k], 9))) for k in range(1, 6)),
+        *((f"coverage_p{k}", _priority_coverage(priorities, k)) for k in PRIORITIES),
+        *((f"shortfall_p{k}", shortfall.get(k, 0)) for k in PRIORITIES),
         ("total_cost", _num(round(total_cost, 9))),
         ("personnel_peak", max(period_pers, default=0)),
         ("personnel_in_host", in_host_peak),
@@ -499,7 +500,7 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
         shortfalls=shortfalls, tasks=tasks, nations=nations, caveats=caveats, notes=notes,
         currency=cur, options=dict(info.options) if info else {}, host_country=problem.scenario.host_country,
         rotation=rotation, montreux=montreux, montreux_stay=montreux_stay, straits=problem.scenario.straits,
-        sustainment=sustainment, deployment=deployment,
+        sustainment=sustainment, deployment=deployment, by_priority=priorities,
     )
 
 
@@ -687,11 +688,29 @@ def is_illustrative(name: str) -> bool:
     return "illustrative" in (name or "").lower()
 
 
-def _priority_coverage(coverage: pd.DataFrame, priority: int):
-    """100 × covered / required unit-periods of one priority's requirement rows; blank when it requires nothing."""
-    rows = coverage[coverage["priority"] == priority] if len(coverage) else coverage
-    required = int(rows["required"].sum()) if len(rows) else 0
-    return _pct(int((rows["required"] - rows["shortfall"]).sum()) if len(rows) else 0, required)
+PRIORITY_COLUMNS = ("priority", "required", "covered", "coverage_pct", "shortfall_weighted")
+
+
+def _by_priority(coverage: pd.DataFrame) -> pd.DataFrame:
+    """Per priority with requirements: required and covered unit-periods, coverage (100 × covered /
+    required) and the weighted shortfall (objective level 1): the Summary's coverage_p* and shortfall_p*
+    rows and the terminal summary's table."""
+    rows = []
+    for k in PRIORITIES:
+        part = coverage[coverage["priority"] == k] if len(coverage) else coverage
+        if not len(part):
+            continue
+        required = int(part["required"].sum())
+        covered = required - int(part["shortfall"].sum())
+        weighted = float((part["weight"].astype(float) * part["shortfall"].astype(float)).sum())
+        rows.append((k, required, covered, _pct(covered, required), _num(round(weighted, 9))))
+    return pd.DataFrame(rows, columns=list(PRIORITY_COLUMNS))
+
+
+def _priority_coverage(by_priority: pd.DataFrame, priority: int):
+    """The Summary's coverage_p<priority>: blank when the priority requires nothing."""
+    hit = by_priority[by_priority["priority"] == priority]
+    return None if hit.empty else hit.iloc[0]["coverage_pct"]
 
 
 def _largest_shortfalls(shortfalls: pd.DataFrame) -> list[tuple[str, object]]:
