@@ -336,12 +336,12 @@ def test_whatif_after_plan_solves_only_the_variant_and_gives_the_same_comparison
     second = invoke("whatif", src, "--drop-nation", "BBB", "-o", "second.xlsx")
     assert len(solves) == 4  # baseline and variant both from the cache
     assert "baseline from cache" in second.stderr and "variant from cache" in second.stderr
-    runs = {f: {r[0]: r[6] for r in table(Path(f), "Summary", "tblRuns")[1:]}
+    runs = {f: {r[0]: r[6] for r in table(Path(f), "Runs", "tblRuns")[1:]}
             for f in ("uncached.xlsx", "first.xlsx", "second.xlsx")}
     assert runs == {"uncached.xlsx": {"baseline": "off", "variant": "off"},
                     "first.xlsx": {"baseline": "hit", "variant": "miss"},
                     "second.xlsx": {"baseline": "hit", "variant": "hit"}}
-    assert table(Path("first.xlsx"), "Summary", "tblRuns")[0][6] == "cache"
+    assert table(Path("first.xlsx"), "Runs", "tblRuns")[0][6] == "cache"
     for sheet in ("Tasks", "Nations", "Requirements", "Changes", "ChangedAllocations"):
         a, b, c = (sheet_xml(Path(f), sheet) for f in ("uncached.xlsx", "first.xlsx", "second.xlsx"))
         assert a == b == c, sheet
@@ -378,7 +378,7 @@ def test_compare_reads_a_planned_input_from_the_cache(here, solves):
     invoke("plan", a, "-o", "a.plan.xlsx")
     result = invoke("compare", a, b, "-o", "cmp.xlsx")
     assert len(solves) == 2 and "plan from cache" in result.stderr
-    runs = {r[0]: r[6] for r in table(Path("cmp.xlsx"), "Summary", "tblRuns")[1:]}
+    runs = {r[0]: r[6] for r in table(Path("cmp.xlsx"), "Runs", "tblRuns")[1:]}
     assert runs == {"baseline": "hit", "variant": "miss"}
     invoke("compare", a, b, "-o", "cmp2.xlsx", "--no-cache")
     assert len(solves) == 4
@@ -442,7 +442,7 @@ def test_no_cache_writes_nothing_to_the_cache_folder(here):
     invoke("sweep", src, "--kind", "leave-one-out", "--workers", "1", "-o", "s.xlsx", "--no-cache")
     assert not Path("outputs/.cache").exists()
     assert summary(Path("s.xlsx"))["cache"] == "off"
-    assert {r[6] for r in table(Path("w.xlsx"), "Summary", "tblRuns")[1:]} == {"off"}
+    assert {r[6] for r in table(Path("w.xlsx"), "Runs", "tblRuns")[1:]} == {"off"}
 
 
 def test_a_dask_cluster_sweeps_without_the_cache(tmp_path):

@@ -275,7 +275,7 @@ def test_workbook_sheets_tables_frozen(written):
         assert ws.freeze_panes == "A2", sheet
         assert f"tbl{sheet}" in ws.tables, sheet
         assert ws.tables[f"tbl{sheet}"].ref.startswith("A1:"), sheet
-    assert "tblRuns" in wb["Summary"].tables
+    assert wb["Runs"].tables["tblRuns"].ref.startswith("A1:")
     assert header(wb["Summary"])[:6] == ["figure", "baseline", "variant", "delta", "delta_pct", "better"]
     # ChangedAllocations: 7 columns (A..G), header + 5 rows
     assert wb["ChangedAllocations"].tables["tblChangedAllocations"].ref == "A1:G6"
@@ -294,10 +294,11 @@ def test_workbook_values(written):
     assert got["shortfall_p2"] == (0, 6, 6, None, "worse")
     assert got["changed_allocations"][:4] == (None, None, 5, None) and not got["changed_allocations"][4]
     assert got["units_moved"][2] == 5
-    # sources of both runs beneath, and the headline
+    # the headline beneath the figures; the sources of both runs on the Runs sheet
     texts = [v for row in ws.iter_rows(values_only=True) for v in row if isinstance(v, str)]
-    assert "in/base.xlsx" in texts and "@SUM(A1:A2)" in texts
     assert "5 allocations changed (nation, task, location, period), 5 units moved" in texts
+    runs = [v for row in wb["Runs"].iter_rows(values_only=True) for v in row if isinstance(v, str)]
+    assert "in/base.xlsx" in runs and "@SUM(A1:A2)" in runs
     rows = [list(r) for r in wb["ChangedAllocations"].iter_rows(min_row=2, values_only=True)]
     assert rows == c.changed_allocations.values.tolist()
     rows = [list(r) for r in wb["Changes"].iter_rows(min_row=2, values_only=True)]

@@ -34,7 +34,7 @@ from ..figures import PLAN_FIGURES
 from . import formats as fmt
 from .write import TableWriter, json_value, write_atomically
 
-SHEET_ORDER = ("Summary", "Tasks", "Nations", "Requirements", "Changes", "ChangedAllocations", "Chart")
+SHEET_ORDER = ("Summary", "Runs", "Tasks", "Nations", "Requirements", "Changes", "ChangedAllocations", "Chart")
 
 _INT, _SINT, _COST, _SCOST = fmt.INT, fmt.SINT, fmt.COST, fmt.SCOST
 _PCT100, _SPCT100, _WEIGHTED, _SWEIGHTED = fmt.PCT100, fmt.SPCT100, fmt.WEIGHTED, fmt.SWEIGHTED
@@ -53,8 +53,8 @@ _COLUMN_FORMATS = {
     "required": _INT, "required_variant": _INT, "covered_baseline": _INT, "covered_variant": _INT,
     "units_baseline": _INT, "units_variant": _INT, "delta": _SINT, "delta_pct": _SPCT100,
 }
-_COLUMN_WIDTHS = {"note": 70, "nations_baseline": 24, "nations_variant": 24, "source": 50, "input_file": 40,
-                  "input_sha256": 20, "old": 30, "new": 30, "name": 30}
+_COLUMN_WIDTHS = {"note": 50, "nations_baseline": 24, "nations_variant": 24, "source": 30, "input_file": 30,
+                  "input_sha256": 24, "old": 30, "new": 30, "name": 30, "lift": 24, "sustainment": 24}
 
 #: per sheet: (column, direction) of colour-coded deltas; +1 higher is better, -1 lower is better
 _COLOURED = {
@@ -114,7 +114,8 @@ def comparison_json(comp: Comparison) -> dict:
 class _CompareWriter(TableWriter):
     formats = {**TableWriter.formats, **_COLUMN_FORMATS}
     wide = {**TableWriter.wide, **_COLUMN_WIDTHS}
-    wrap_columns = ()
+    #: long text wraps (with the row's height set to fit) so that the sheet prints one page wide
+    wrap_columns = ("note", "source", "input_file", "input_sha256", "label", "scenario", "lift", "sustainment")
 
     def __init__(self, wb: xlsxwriter.Workbook, comp: Comparison):
         super().__init__(wb)
@@ -123,6 +124,7 @@ class _CompareWriter(TableWriter):
 
     def write(self) -> None:
         self.summary()
+        self.runs()
         self.data_sheet("Tasks", self.c.tasks, TASK_COLUMNS)
         self.data_sheet("Nations", self.c.nations, NATION_COLUMNS)
         self.data_sheet("Requirements", self.c.requirements, REQUIREMENT_COLUMNS)
@@ -165,19 +167,19 @@ class _CompareWriter(TableWriter):
         ws.freeze_panes(1, 0)
         self.tables["Summary"] = (first, last, len(df))
 
+        # what changed, in words, right under the figures: what a briefing reads first
         row = last + 2
-        ws.write_string(row, 0, "Runs compared (delta = variant − baseline)", self.title)
-        _, last_runs = self.table(ws, "tblRuns", self.c.runs[list(RUNS_COLUMNS)], row + 1,
-                                  style="Table Style Light 9")
-        row = last_runs + 2
         ws.write_string(row, 0, "What changed", self.title)
         for i, line in enumerate(self.c.headline):
             ws.write_string(row + 1 + i, 0, str(line))
-        ws.set_column(0, 0, 26)
-        ws.set_column(1, 4, 14)
-        ws.set_column(5, 5, 10)
-        ws.set_column(6, 6, 70)
-        ws.set_column(7, 8, 24)
+        for j, w in {0: 26, 1: 14, 2: 14, 3: 14, 4: 14, 5: 10, 6: 50}.items():
+            ws.set_column(j, j, w)
+
+    def runs(self) -> None:
+        """Where each run came from (its own sheet: thirteen columns would not print beside the figures)."""
+        ws = self.wb.add_worksheet("Runs")
+        self.table(ws, "tblRuns", self.c.runs[list(RUNS_COLUMNS)])
+        ws.freeze_panes(1, 0)
 
     def data_sheet(self, sheet: str, df, columns) -> None:
         ws = self.wb.add_worksheet(sheet)

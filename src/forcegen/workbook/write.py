@@ -276,7 +276,8 @@ class TableWriter:
         if num_format is None:
             return None
         if num_format not in self._fmt:
-            self._fmt[num_format] = self.wb.add_format({"num_format": num_format})
+            # top-aligned like wrapped text, so a figure sits beside the first line of its note
+            self._fmt[num_format] = self.wb.add_format({"num_format": num_format, "valign": "top"})
         return self._fmt[num_format]
 
     # -- cells ---------------------------------------------------------------
