@@ -25,6 +25,8 @@ Each table is an Excel Table with a frozen header row.
 
 from __future__ import annotations
 
+import math
+
 from pathlib import Path
 
 import pandas as pd
@@ -35,6 +37,9 @@ from ..sweep import SweepResult
 from ..figures import delta_formats, number_formats
 from . import formats as fmt
 from .write import TableWriter, write_atomically
+
+#: columns of the Variants sheet printed on one page (the sheet prints as many pages wide as it needs)
+COLUMNS_PER_PAGE = 14
 
 _INT, _SINT, _COST, _SCOST = fmt.INT, fmt.SINT, fmt.COST, fmt.SCOST
 _PCT100, _SPCT100, _WEIGHTED, _SWEIGHTED = fmt.PCT100, fmt.SPCT100, fmt.WEIGHTED, fmt.SWEIGHTED
@@ -165,6 +170,9 @@ class _SweepWriter(TableWriter):
             ws.conditional_format(first, j, last, j, {"type": "cell", "criteria": "==", "value": f'"{word}"',
                                                       "format": style})
         ws.freeze_panes(1, 2)
+        # forty-odd columns are unreadable on one page: about fourteen a page, the variant's name on each
+        ws.pages_wide = max(1, math.ceil(len(cols) / COLUMNS_PER_PAGE))
+        ws.repeat_columns(0, 1)
 
     def rankings(self) -> None:
         ws = self.wb.add_worksheet("Rankings")

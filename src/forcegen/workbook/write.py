@@ -122,7 +122,8 @@ def set_up_printing(wb, title: str = "") -> None:
             continue
         ws.set_landscape()
         ws.set_paper(9)
-        ws.fit_to_pages(1, 0)
+        # a sheet too wide to read on one page says how many pages wide it prints (``pages_wide``)
+        ws.fit_to_pages(getattr(ws, "pages_wide", 1), 0)
         ws.repeat_rows(0)
         if header:
             ws.set_header(header)
