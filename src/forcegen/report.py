@@ -200,6 +200,29 @@ def host_peaks(allocations: pd.DataFrame, host: str) -> tuple[int, int]:
     return (int(per_in.max()) if len(per_in) else 0), (int(per_out.max()) if len(per_out) else 0)
 
 
+def host_split(report: "Report", host: str | None = None) -> list[tuple[str, int, int]]:
+    """Per nation (in Nations order): personnel in ``host`` and outside it, at the nation's peak period.
+
+    ``host`` defaults to the report's Scenario host_country; with ``---`` (no host) nothing
+    is inside (``domain.in_host``). The peak period is the period of the nation's largest
+    total personnel (the earliest if tied), so the two parts add up to the nation's personnel_peak.
+    """
+    host = report.host_country if host is None else host
+    a = report.allocations
+    out = []
+    for nation in report.nations["nation"]:
+        sub = a[a["nation"] == nation]
+        if sub.empty:
+            out.append((str(nation), 0, 0))
+            continue
+        per = sub.groupby("period")["personnel"].sum()
+        peak_p = int(per[per == per.max()].index.min())
+        at = sub[sub["period"] == peak_p]
+        inside = int(at.loc[in_host_mask(at["country"], host), "personnel"].sum())
+        out.append((str(nation), inside, int(at["personnel"].sum()) - inside))
+    return out
+
+
 def in_host_mask(countries: pd.Series, host: str) -> pd.Series:
     """Per row of a country column, whether the location counts as inside the host country (``domain.in_host``)."""
     return countries.astype(str).map(lambda c: in_host(c, host)).astype(bool)

@@ -15,7 +15,7 @@ build-up chart), Rotation and Montreux where their rule is on (SPEC 5.1-5.4),
 then Charts.
 
 Charts: coverage by task (bar chart of Tasks!coverage_pct), personnel per
-nation split inside / outside the Scenario's host country (stacked bar; see ``host_split``),
+nation split inside / outside the Scenario's host country (stacked bar; ``report.host_split``),
 and cost share against fair share per nation.
 """
 
@@ -31,7 +31,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..errors import UsageError
 from ..domain import NO_HOST, host_label
-from ..report import COLUMNS, NOTES_COLUMNS, SOLVE_LOG_COLUMNS, Report, in_host_mask
+from ..report import COLUMNS, NOTES_COLUMNS, SOLVE_LOG_COLUMNS, Report, host_split
 from ..figures import number_formats
 from . import formats as fmt
 from .atomic import xlsx_atomically
@@ -142,29 +142,6 @@ def write_json_summary(report: Report) -> dict:
         {k: json_value(v) for k, v in row.items()} for row in report.solve_log.to_dict(orient="records")
     ]
     out["shortfall_rows"] = int(len(report.shortfalls))
-    return out
-
-
-def host_split(report: Report, host: str | None = None) -> list[tuple[str, int, int]]:
-    """Per nation (in Nations order): personnel in ``host`` and outside it, at the nation's peak period.
-
-    ``host`` defaults to the report's Scenario host_country; with ``---`` (no host) nothing
-    is inside (``domain.in_host``). The peak period is the period of the nation's largest
-    total personnel (the earliest if tied), so the two parts add up to the nation's personnel_peak.
-    """
-    host = report.host_country if host is None else host
-    a = report.allocations
-    out = []
-    for nation in report.nations["nation"]:
-        sub = a[a["nation"] == nation]
-        if sub.empty:
-            out.append((str(nation), 0, 0))
-            continue
-        per = sub.groupby("period")["personnel"].sum()
-        peak_p = int(per[per == per.max()].index.min())
-        at = sub[sub["period"] == peak_p]
-        inside = int(at.loc[in_host_mask(at["country"], host), "personnel"].sum())
-        out.append((str(nation), inside, int(at["personnel"].sum()) - inside))
     return out
 
 
