@@ -78,7 +78,9 @@ def test_every_sheet_prints_landscape_one_page_wide_with_its_header_row(written)
     for ws in wb.worksheets:
         assert ws.page_setup.orientation == "landscape", ws.title
         assert ws.sheet_properties.pageSetUpPr.fitToPage, ws.title
-        assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, 0), ws.title  # 1 is the default
+        # one page wide (1 is the default); a sheet of more than 50 rows at least 50 rows a page
+        tall = -(-ws.max_row // 50) if ws.max_row > 50 else 0
+        assert (ws.page_setup.fitToWidth or 1, ws.page_setup.fitToHeight) == (1, tall), ws.title
         assert ws.print_title_rows == "$1:$1", ws.title
         assert ws.oddHeader.left.text == rep.value("scenario"), ws.title
         assert ws.oddFooter.left.text == "&A" and "&P" in ws.oddFooter.right.text, ws.title
@@ -325,3 +327,17 @@ def test_text_lines_wraps_at_words():
     assert W.text_lines("aaaa bbbb cccc", 5) == 3  # 4 characters a line fit one word each
     assert W.text_lines("one\ntwo", 40) == 2
     assert W.text_lines("x" * 25, 10) == 3  # a word longer than a line is broken
+
+
+def test_a_long_sheet_prints_at_least_fifty_rows_a_page(tmp_path):
+    # 120 rows (header included) print on ceil(120 / 50) = 3 pages, one page wide; a short sheet is not squeezed
+    def fill(wb):
+        long, short = wb.add_worksheet("Long"), wb.add_worksheet("Short")
+        for r in range(120):
+            long.write_row(r, 0, [r, f"row {r}"])
+        short.write_row(0, 0, ["only", "one"])
+
+    path = W.write_atomically(tmp_path / "long.xlsx", fill, title="x")
+    wb = openpyxl.load_workbook(path)
+    assert (wb["Long"].page_setup.fitToWidth or 1, wb["Long"].page_setup.fitToHeight) == (1, 3)
+    assert (wb["Short"].page_setup.fitToWidth or 1, wb["Short"].page_setup.fitToHeight) == (1, 0)

@@ -64,6 +64,8 @@ _FORMATS = {
     "tasks_led_count": _INT,
     **{f"coverage_p{k}": _PCT100 for k in range(1, 6)},
 }
+#: a long sheet prints at least this many rows on a page
+ROWS_PER_PAGE = 50
 #: the height of one line of 11-point text (points), and the characters of a column width unit
 LINE_POINTS = 15
 CHARS_PER_WIDTH = 1.15
@@ -122,8 +124,11 @@ def set_up_printing(wb, title: str = "") -> None:
             continue
         ws.set_landscape()
         ws.set_paper(9)
-        # a sheet too wide to read on one page says how many pages wide it prints (``pages_wide``)
-        ws.fit_to_pages(getattr(ws, "pages_wide", 1), 0)
+        # a sheet too wide to read on one page says how many pages wide it prints (``pages_wide``);
+        # a long table prints at least ROWS_PER_PAGE rows a page
+        rows = (ws.dim_rowmax or 0) + 1
+        tall = math.ceil(rows / ROWS_PER_PAGE) if rows > ROWS_PER_PAGE else 0
+        ws.fit_to_pages(getattr(ws, "pages_wide", 1), tall)
         ws.repeat_rows(0)
         if header:
             ws.set_header(header)
