@@ -522,3 +522,43 @@ def test_build_up_ends_when_the_force_stays_near_its_peak():
     assert _build_up_periods(in_area) == 2
     assert _build_up_periods([100, 200, 300]) == 3 and _build_up_periods([300, 100, 300]) == 3
     assert _build_up_periods([0, 0]) == 0 and _build_up_periods([]) == 0 and _build_up_periods([5]) == 1
+
+
+def test_the_baseline_with_every_section_5_column_at_its_default_is_the_same_model():
+    """SPEC section 5: a workbook written for sections 1-4 plans exactly as before. The bundled baseline,
+    and the same workbook with every new column and parameter written out at its default (rules off),
+    give the same Problem and the same model, row for row and coefficient for coefficient, so the same
+    levels and plan (the solve is deterministic)."""
+    import dataclasses
+    from pathlib import Path
+
+    from builders import tables_from_rows
+
+    from forcegen.model import build as model_build
+    from forcegen.validate import build_problem
+    from forcegen.workbook.read import read_problem, read_tables
+
+    baseline = Path(__file__).resolve().parents[1] / "inputs" / "baseline.xlsx"
+    plain = dataclasses.replace(read_problem(baseline), source="")
+    tables = read_tables(baseline)
+    rows = {name: [dict(r) for _, r in t.rows] for name, t in tables.items() if name in
+            {"Scenario", "Nations", "Capabilities", "Locations", "Tasks", "Basing", "Requirements", "Pledges",
+             "Caveats"}}
+    rows["Scenario"] += [{"parameter": "straits", "value": "open"}]
+    for sheet, col, value in (("Capabilities", "throughput", 0), ("Capabilities", "lift_per_period", 0),
+                              ("Capabilities", "tonnage", 0), ("Locations", "host_throughput", 0),
+                              ("Locations", "in_area", None), ("Locations", "sea_area", None),
+                              ("Nations", "black_sea_state", "no"), ("Pledges", "tour", None),
+                              ("Pledges", "dwell", 0)):
+        for r in rows[sheet]:
+            r[col] = value
+    explicit = build_problem(tables_from_rows(rows))
+    assert dataclasses.replace(explicit, source="", warnings=()) == dataclasses.replace(plain, warnings=())
+    a, b = model_build.build(plain), model_build.build(explicit)
+    assert a.model.names == b.model.names and a.model.lb == b.model.lb and a.model.ub == b.model.ub
+    assert [(r.name, r.cols, r.coefs, r.lo, r.hi) for r in a.model.rows] == \
+           [(r.name, r.cols, r.coefs, r.lo, r.hi) for r in b.model.rows]
+    assert [(o.cols, o.coefs, o.constant) for o in a.objectives] == [(o.cols, o.coefs, o.constant)
+                                                                     for o in b.objectives]
+    assert not {"sustain_need", "sustain_source", "arrivals", "lift", "rotation", "montreux_aggregate",
+                "montreux_nation"} & set(a.model.row_families())
