@@ -138,3 +138,29 @@ def test_a_variant_the_change_does_not_touch_needs_no_solve(monkeypatch):
     assert calls == []
     assert level_values(bounded) == level_values(base)
     assert bounded.allocations == base.allocations
+
+
+def test_only_the_proven_levels_of_the_other_problem_bound_this_one(monkeypatch):
+    # As above, but the baseline's plan says its levels from cost on were not proven: the shortfall
+    # levels are still settled by the repaired start with no solve; cost and contributions are solved,
+    # to the same values.
+    import dataclasses
+
+    rows = tiny()
+    rows["Nations"].append({"nation": "CCC", "name": "Charlie", "european": "yes"})
+    rows["Pledges"].append({"pledge": "P-C", "nation": "CCC", "capability": "INF", "units": 1, "cost_per_unit": 99})
+    base = solve_problem(problem_from_rows(copy.deepcopy(rows)))
+    levels = tuple(lv if lv.name.startswith("shortfall") else dataclasses.replace(lv, status="feasible")
+                   for lv in base.info.levels)
+    unproven = dataclasses.replace(base, info=dataclasses.replace(base.info, status="feasible", levels=levels))
+    rows["Pledges"].pop()
+    variant = problem_from_rows(rows)
+    solved = []
+    real = backends._HighsSession.solve
+    monkeypatch.setattr(backends._HighsSession, "solve",
+                        lambda self, obj, *a, **k: solved.append(obj.name) or real(self, obj, *a, **k))
+    bounded = solve_problem(variant, PlanOptions(), start=base, lower=unproven)
+    assert not any(name.startswith("shortfall") for name in solved)
+    assert "cost" in solved
+    assert level_values(bounded) == level_values(base)
+    assert all(lv.status == "optimal" for lv in bounded.info.levels)

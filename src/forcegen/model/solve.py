@@ -79,9 +79,10 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
     then moves as few units as possible relative to it, holding every level.
     With a ``start`` plan (a what-if's baseline, say), the first level starts from
     it, repaired to keep every rule of this problem (``repair.py``), instead of
-    from the empty plan. ``lower`` is the optimal plan of a problem that this one restricts
-    (``bounds.restricts``): while this problem reaches its level values, each of its next
-    values bounds this problem's next level from below (``bounds.py``), so a level whose
+    from the empty plan. ``lower`` is a plan of a problem that this one restricts
+    (``bounds.restricts``), proven optimal at its first levels at least: while this problem
+    reaches its level values, each of its next proven values bounds this problem's next level
+    from below (``bounds.py``, ``_lower_values``), so a level whose
     start reaches it needs no solve, and a solve stops once it reaches it. None of them
     changes a level's optimum, only the way there.
     """
@@ -202,15 +203,24 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
 
 
 def _lower_values(lower: Plan | None, built: Built) -> list[float]:
-    """The level values (with constants) of ``lower`` when every one is proven optimal and they are
-    this model's levels in the same order; else none."""
-    if lower is None or lower.info is None or any(lv.status != "optimal" for lv in lower.info.levels):
+    """The level values (with constants) of ``lower``'s levels proven optimal, from the first up to the
+    first one that is not, when they are this model's levels in the same order; else none.
+
+    A level proven optimal after proven levels is the least value over the other problem's plans that
+    reach the levels before it, so it bounds this problem's level while this one reaches them too;
+    a level after an unproven one bounds nothing."""
+    if lower is None or lower.info is None:
         return []
     names = [obj.name for obj in built.objectives]
     mine = [lv.name for lv in lower.info.levels]
     if mine != names[:len(mine)]:
         return []
-    return [lv.value for lv in lower.info.levels]
+    values = []
+    for lv in lower.info.levels:
+        if lv.status != "optimal":
+            break
+        values.append(lv.value)
+    return values
 
 
 def _known_floor(obj: Objective, model, bounds: list[float], i: int) -> float | None:
