@@ -17,6 +17,11 @@ from .schema import BLACK_SEA, DEFAULT_HOST, NO_COUNTRY
 PRIORITIES = (1, 2, 3, 4, 5)
 
 
+def decimal(value: float) -> Fraction:
+    """A number as the decimal it was written as (0.1 -> 1/10), so sums and comparisons of it are exact."""
+    return Fraction(repr(float(value)))
+
+
 def exact_share(value: float) -> Fraction:
     """A share as the user wrote it, exactly: the shortest decimal that reads back as this float.
 
@@ -27,9 +32,9 @@ def exact_share(value: float) -> Fraction:
     The share rules (max_nation_share, lead_min_share) compare whole personnel numbers
     against it exactly, in the model, the verifier and the reports alike.
     """
-    decimal = Fraction(repr(float(value)))
-    simple = decimal.limit_denominator(10**6)
-    return simple if abs(simple - decimal) <= Fraction(1, 10**12) else decimal
+    written = decimal(value)
+    simple = written.limit_denominator(10**6)
+    return simple if abs(simple - written) <= Fraction(1, 10**12) else written
 
 
 def share_at_most(part: int, whole: int, share: float) -> bool:

@@ -24,14 +24,10 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 
 from .domain import Problem
+from .domain import decimal as exact  # a number as the decimal it was written as (0.1 -> 1/10)
 
 #: relative tolerance on the totals (needs against deliveries, arrivals against lift)
 REL_TOL = Fraction(1, 10**9)
-
-
-def exact(x: float) -> Fraction:
-    """A number as the decimal it was written as (0.1 -> 1/10)."""
-    return Fraction(repr(float(x)))
 
 
 @dataclass

@@ -822,13 +822,13 @@ def _check_straits(problem: Problem, rows: list[_Row], flag) -> None:
                  f"the straits are closed (Scenario straits): {r.nation}, not a Black Sea state, has {r.units} "
                  f"{r.capability} (sea) at Black Sea location {r.location} in period {r.period} (pledge {r.pledge})")
         return
-    agg = Fraction(repr(float(problem.scenario.montreux_aggregate_t)))
+    agg = _exact(problem.scenario.montreux_aggregate_t)
     by_period: dict[int, list[_Row]] = defaultdict(list)
     for r in limited:
         by_period[r.period].append(r)
 
     def tonnes(group: list[_Row]) -> Fraction:
-        return sum((r.units * Fraction(repr(float(problem.capability[r.capability].tonnage))) for r in group),
+        return sum((r.units * _exact(problem.capability[r.capability].tonnage) for r in group),
                    Fraction(0))
 
     for period, group in sorted(by_period.items()):

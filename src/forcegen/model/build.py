@@ -51,7 +51,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from math import gcd
 
-from ..domain import PRIORITIES, Problem, exact_share
+from ..domain import PRIORITIES, Problem, decimal, exact_share
 from .linear import LinearModel, Objective
 
 LEVEL_NAMES = tuple(f"shortfall_p{k}" for k in PRIORITIES) + ("cost", "contributions")
@@ -643,8 +643,7 @@ def montreux_units(problem: Problem, tonnage: float) -> int | None:
     under straits montreux: the largest u with 3·tonnage·u ≤ 2·aggregate (exact); None if unlimited."""
     if tonnage <= 0:
         return None
-    return int(Fraction(2) * Fraction(repr(problem.scenario.montreux_aggregate_t))
-               // (Fraction(3) * Fraction(repr(float(tonnage)))))
+    return int(2 * decimal(problem.scenario.montreux_aggregate_t) // (3 * decimal(tonnage)))
 
 
 def add_montreux(b: Built) -> None:

@@ -29,7 +29,7 @@ import math
 
 from fractions import Fraction
 
-from ..domain import Plan
+from ..domain import Plan, decimal
 from ..logistics import max_flow
 from .build import Built, set_lead_columns, supply_scale, task_scale, task_share
 from .linear import Row, violations
@@ -134,18 +134,18 @@ def _logistics(built: Built, values: list[float]) -> None:
     if not built.flow:
         return
     m = supply_scale(pb)
-    rate = Fraction(repr(float(pb.scenario.supply_rate or 0)))
+    rate = decimal(pb.scenario.supply_rate or 0)
     depot: dict[tuple[str, int], Fraction] = {}
     for (pid, tid, loc, k), col in built.x.items():
         thr = pb.capability[built.cap_of[col]].throughput
         if thr > 0 and values[col] > 0:
-            depot[(loc, k)] = depot.get((loc, k), Fraction(0)) + int(round(values[col])) * Fraction(repr(float(thr)))
+            depot[(loc, k)] = depot.get((loc, k), Fraction(0)) + int(round(values[col])) * decimal(thr)
     sources_of: dict[int, dict[str, list[str]]] = {}
     for (s, loc, k) in built.flow:
         sources_of.setdefault(k, {}).setdefault(loc, []).append(s)
     for k, by_location in sources_of.items():
         need = {loc: m * rate * personnel.get((loc, k), 0) for loc in by_location}
-        supply = {s: 1000 * m * (Fraction(repr(float(pb.location[s].host_throughput))) + depot.get((s, k), 0))
+        supply = {s: 1000 * m * (decimal(pb.location[s].host_throughput) + depot.get((s, k), 0))
                   for srcs in by_location.values() for s in srcs}
         flows = max_flow(supply, need, {loc: tuple(srcs) for loc, srcs in by_location.items()})
         for loc, srcs in by_location.items():
