@@ -47,21 +47,19 @@ WORKBOOK_OPTIONS = {"strings_to_formulas": False, "strings_to_urls": False, "str
 # number formats per column name
 _COST, _INT, _PCT100, _FRACTION_PCT = fmt.COST, fmt.INT, fmt.PCT100, fmt.FRACTION_PCT
 _FORMATS = {
-    "cost": _COST, "total_cost": _COST, "units": _INT, "personnel": _INT, "personnel_peak": _INT,
+    **number_formats(),  # the plan's figures (figures.py)
+    "cost": _COST, "units": _INT, "personnel": _INT,
     "required": _INT, "allocated": _INT, "shortfall": _INT, "units_missing": _INT,
-    "required_unit_periods": _INT, "covered_unit_periods": _INT, "contributions": _INT,
-    "coverage_pct": _PCT100, "cost_share": _FRACTION_PCT, "fair_share": _FRACTION_PCT,
+    "cost_share": _FRACTION_PCT, "fair_share": _FRACTION_PCT,
     "burden_gap": _FRACTION_PCT, "gap": "0.00%", "weighted": fmt.WEIGHTED, "shortfall_weighted": fmt.WEIGHTED,
     "runtime_s": "0.000", "seconds": "0.000",
     "ships": _INT, "tonnage_t": _INT, "limit_t": _INT, "aggregate_t": _INT, "share_of_aggregate": _FRACTION_PCT,
-    "black_sea_tonnage_peak": _INT, "sustainable": "0.00", "deployed_average": "0.00", "deployed_peak": _INT,
+    "sustainable": "0.00", "deployed_average": "0.00", "deployed_peak": _INT,
     "run_limit": _INT, "run_most": _INT,
     "need": fmt.TONNES, "delivered": fmt.TONNES, "spare_depot_throughput": fmt.TONNES, "host_throughput": fmt.TONNES,
-    "depot_throughput": fmt.TONNES, "sent": fmt.TONNES, "depot_units": _INT, "supply_need_peak": fmt.TONNES,
+    "depot_throughput": fmt.TONNES, "sent": fmt.TONNES, "depot_units": _INT,
     "arrivals": _INT, "surface_lift": _INT, "lift_available": _INT, "lift_used": _INT, "lift_spare": _INT,
-    "personnel_in_area": _INT, "personnel_deployed": _INT, "arrivals_peak": _INT, "build_up_periods": _INT,
-    **number_formats(), "staffed_period_count": _INT,
-    "tasks_led_count": _INT,
+    "personnel_in_area": _INT, "personnel_deployed": _INT, "staffed_period_count": _INT, "tasks_led_count": _INT,
     **{f"coverage_p{k}": _PCT100 for k in range(1, 6)},
 }
 #: a long sheet prints at least this many rows on a page
