@@ -279,6 +279,20 @@ def _add_cap(rows: dict[str, list[dict]], template: tuple[dict, float]) -> str:
     return row["capability"]
 
 
+def _drawn_caps(rows: dict[str, list[dict]], inst: _Instance, rng: random.Random, ranges: dict[str, tuple],
+                template: tuple[dict, float], column: str, step: int) -> tuple[_Instance, list[str]]:
+    """The instance's capabilities of a kind (those in ``ranges``), or one added from ``template`` when it
+    has none, each with ``column`` drawn from its range; the instance is re-read when one was added."""
+    caps = [c for c in inst.caps if c in ranges]
+    if not caps:
+        caps = [_add_cap(rows, template)]
+        inst = _Instance(rows)
+    for c in caps:
+        lo, hi = ranges[c]
+        inst.caps[c][column] = _draw(rng, lo, hi, step)
+    return inst, caps
+
+
 def _require(inst: _Instance, cap: str, tid: str, units: int) -> None:
     for r in inst.rows["Requirements"]:
         if r["task"] == tid and r["capability"] == cap:
@@ -327,13 +341,7 @@ def _sustainment(rows: dict[str, list[dict]], rng: random.Random, size_order, fa
         else:
             loc["host_throughput"] = _draw(rng, 800, 2000, 50)
     # depot capabilities
-    depots = [c for c in inst.caps if c in THROUGHPUT]
-    if not depots:
-        depots = [_add_cap(rows, DEPOT_CAP)]
-        inst = _Instance(rows)
-    for c in depots:
-        lo, hi = THROUGHPUT[c]
-        inst.caps[c]["throughput"] = _draw(rng, lo, hi, 50)
+    inst, depots = _drawn_caps(rows, inst, rng, THROUGHPUT, DEPOT_CAP, "throughput", 50)
     main = max(depots, key=lambda c: inst.caps[c]["throughput"])
     thr = inst.caps[main]["throughput"]
     # the depot task: the active task needing depot units with the longest window, else a logistics task
@@ -413,13 +421,7 @@ def _lift(rows: dict[str, list[dict]], rng: random.Random, size_order) -> None:
     for loc in rows["Locations"]:
         if loc["country"] in FAR:
             loc["in_area"] = "no"
-    lifters = [c for c in inst.caps if c in LIFT]
-    if not lifters:
-        lifters = [_add_cap(rows, AIRLIFT_CAP)]
-        inst = _Instance(rows)
-    for c in lifters:
-        lo, hi = LIFT[c]
-        inst.caps[c]["lift_per_period"] = _draw(rng, lo, hi, 100)
+    inst, lifters = _drawn_caps(rows, inst, rng, LIFT, AIRLIFT_CAP, "lift_per_period", 100)
     # peak personnel in the area (each task spread evenly over its bases) and the lift that would move it
     # in k periods
     in_area = {lid for lid, loc in inst.locs.items() if loc["country"] != "---" and loc.get("in_area") != "no"}
