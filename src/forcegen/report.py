@@ -407,7 +407,7 @@ def build_report(problem: Problem, plan: Plan, *, input_file: str, input_sha256:
     # the headline block first (what a briefing opens with), then the figures behind it and the audit trail
     rows: list[tuple[str, object]] = [
         ("scenario", problem.scenario.name),
-        ("marking", "ILLUSTRATIVE, NOT OFFICIAL" if is_illustrative(problem.scenario.name) else None),
+        ("marking", MARKING if is_illustrative(problem.scenario.name) else None),
         ("status", info.status if info else "unknown"),
         ("gap", _num(float(info.gap)) if info and info.gap is not None else None),
         ("coverage_pct", _pct(covered, required)),
@@ -704,6 +704,10 @@ def _montreux(problem: Problem, ix: _Index) -> tuple[pd.DataFrame, pd.DataFrame]
 HEADLINE_SHORTFALLS = 5
 #: the longest reason the headline quotes; the Shortfalls sheet has it whole
 HEADLINE_REASON_CHARS = 240
+
+
+#: what the Summary and every printed page say of an illustrative scenario
+MARKING = "ILLUSTRATIVE, NOT OFFICIAL"
 
 
 def is_illustrative(name: str) -> bool:

@@ -31,7 +31,7 @@ from xlsxwriter.utility import xl_rowcol_to_cell
 
 from ..errors import UsageError
 from ..domain import NO_HOST, host_label
-from ..report import COLUMNS, NOTES_COLUMNS, SOLVE_LOG_COLUMNS, Report, host_split
+from ..report import COLUMNS, MARKING, NOTES_COLUMNS, SOLVE_LOG_COLUMNS, Report, host_split, is_illustrative
 from ..figures import number_formats
 from . import formats as fmt
 from .atomic import xlsx_atomically
@@ -115,8 +115,8 @@ def set_up_printing(wb, title: str = "") -> None:
     from xlsxwriter.worksheet import Worksheet
 
     header = "&L" + title.replace("&", "&&") if title else ""
-    if title and "illustrative" in title.lower():  # the input says so: every page says so too
-        header += "&R&\"-,Bold\"ILLUSTRATIVE, NOT OFFICIAL"
+    if is_illustrative(title):  # the input says so: every page says so too
+        header += "&R&\"-,Bold\"" + MARKING
     for ws in wb.worksheets():
         if not isinstance(ws, Worksheet):
             continue
