@@ -240,7 +240,7 @@ class TableWriter:
 
     formats: dict[str, str] = _FORMATS
     wide: dict[str, int] = _WIDE
-    wrap_columns: tuple[str, ...] = ("reason", "status", "note")
+    wrap_columns: tuple[str, ...] = ("reason", "status", "note", "sources", "arriving_at")
 
     def __init__(self, wb: xlsxwriter.Workbook):
         self.wb = wb
@@ -365,7 +365,7 @@ class _Writer(TableWriter):
         df = self.r.deployment
         cols = [str(c) for c in df.columns]
         pledges = [c for c in cols if c.startswith("lift_") and c not in COLUMNS["Deployment"]]
-        self.wide = {**self.wide, **{c: 14 for c in pledges}}
+        self.wide = {**self.wide, **{c: max(14, len(c) + 2) for c in pledges}}  # the header names the pledge
         self.formats = {**self.formats, **{c: _INT for c in pledges}}
         self.data_sheet("Deployment", df, cols)
         ws = self.wb.get_worksheet_by_name("Deployment")
