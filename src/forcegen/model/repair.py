@@ -53,6 +53,10 @@ def repaired_start(built: Built, plan: Plan) -> list[float] | None:
         values[col] = float(min(max(0.0, values[col]), m.ub[col]))
     _cap(m.rows, values)
     _staff(built, values, plan.leads)
+    for _ in range(LIFT_ROUNDS):  # trimming for lift can break staffing, emptying a task can add arrivals
+        if not _trim_for_lift(built, values):
+            break
+        _staff(built, values, plan.leads)
     _indicators(built, values, plan.leads)
     if violations(built.model, built.model.rows, values):
         return None
@@ -73,6 +77,52 @@ def _cap(rows: list[Row], values: list[float]) -> None:
             take = min(values[c], math.ceil(excess / a - 1e-9))
             values[c] -= take
             excess -= take * a
+
+
+LIFT_ROUNDS = 4
+
+
+def _trim_for_lift(built: Built, values: list[float]) -> bool:
+    """Take units away, period by period from the first, until each period's arrivals into the area
+    (SPEC 5.2) fit its lift: the lowest priority's units first, the largest first, never a unit that
+    adds lift or throughput (``Built.enabling``). Whether anything was taken."""
+    if not built.arrive:
+        return False
+    pb = built.problem
+    in_area = {loc.id for loc in pb.locations if loc.needs_lift}
+    lpp = {c.id: c.lift_per_period for c in pb.capabilities}
+    cols_at: dict[tuple[str, int], list[int]] = {}
+    for (pid, tid, loc, k), col in built.x.items():
+        if loc in in_area:
+            cols_at.setdefault((loc, k), []).append(col)
+
+    def personnel(loc: str, k: int) -> float:
+        return sum(values[c] * built.ppu[c] for c in cols_at.get((loc, k), ()))
+
+    x_key = {col: key for key, col in built.x.items()}
+    taken = False
+    for k in sorted(built.blocks):
+        lift = pb.scenario.lift_capacity + sum(values[col] * lpp[built.cap_of[col]]
+                                               for (_p, _t, _l, kk), col in built.x.items()
+                                               if kk == k and lpp[built.cap_of[col]] > 0)
+        arrivals = {loc: max(0.0, personnel(loc, k) - personnel(loc, k - 1)) for loc in in_area}
+        excess = sum(arrivals.values()) - lift
+        if excess <= 1e-9:
+            continue
+        movable = [c for loc in sorted(in_area) if arrivals[loc] > 0 for c in cols_at.get((loc, k), ())
+                   if values[c] > 0 and c not in built.enabling and built.ppu[c] > 0]
+        movable.sort(key=lambda c: (-pb.task[x_key[c][1]].priority, -built.ppu[c], c))
+        for c in movable:
+            if excess <= 1e-9:
+                break
+            loc = x_key[c][2]
+            while values[c] > 0 and excess > 1e-9 and arrivals[loc] > 0:
+                values[c] -= 1
+                taken = True
+                drop = min(arrivals[loc], built.ppu[c])
+                arrivals[loc] -= drop
+                excess -= drop
+    return taken
 
 
 def _staff(built: Built, values: list[float], leads: dict[str, str]) -> None:

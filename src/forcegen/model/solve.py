@@ -28,6 +28,7 @@ from ..domain import Allocation, LevelResult, Plan, Problem, SolveInfo
 from .backends import Result, SolveOptions, _integer_scale, get_backend
 from .build import Built, build
 from .decompose import PartSolver
+from .periods import PeriodBounds, solve_by_periods, worth_it
 from .linear import Objective, Row
 from .repair import repaired_start
 
@@ -46,11 +47,14 @@ class PlanOptions:
     # "lead" (the leads the LP relaxation suggests, _lead_dive) or "none";
     # the three devices apply to the default formulation only: the naive one is the plain reference
     dive: str = "priority"
+    # solve each block of identical periods alone first, for each level's bound, a bound row per period
+    # and a start (periods.py); default formulation only
+    periods: bool = True
 
     def as_dict(self) -> dict:
         return {"solver": self.solver, "time_limit": self.time_limit, "gap": self.gap, "threads": self.threads,
                 "seed": self.seed, "formulation": self.formulation, "lead_first": self.lead_first,
-                "by_parts": self.by_parts, "dive": self.dive}
+                "by_parts": self.by_parts, "dive": self.dive, "periods": self.periods}
 
 
 Event = Callable[[str, dict], None]
@@ -107,6 +111,13 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
         emit("start", {"repaired": repaired is not None})
         if repaired is not None:
             current = repaired
+    by_periods = None
+    if options.periods and options.formulation == "default" and worth_it(problem, built):
+        by_periods = _solve_periods(problem, options, emit, t_start)
+        if by_periods is not None:
+            joined = repaired_start(built, by_periods.plan)
+            if joined is not None and _better(built, joined, current):
+                current = joined
     levels: list[LevelResult] = []
     n_levels = len(built.objectives)
     bounds = _lower_values(lower, built)
@@ -117,6 +128,9 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
         start_value = obj.value(current)
         step = _granularity(obj) if obj.cols else 1.0
         floor = _known_floor(obj, model, bounds, i)  # a proven lower bound (no constant), or None
+        by_period = None if by_periods is None else by_periods.floor(i, built)
+        if by_period is not None:
+            floor = by_period if floor is None else max(floor, by_period)
         if obj.empty:
             lr = LevelResult(obj.name, "optimal", obj.constant, obj.constant, 0.0, 0.0)
         elif floor is not None and start_value <= floor + 0.5 * step:  # the start reaches a proven bound
@@ -131,6 +145,9 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
                                 threads=options.threads, seed=options.seed,
                                 progress=_progress_reporter(emit, i, n_levels, obj, t_level))
             res = None
+            if by_period is not None:  # each period's part of the level at least its block's bound
+                for row in by_periods.cuts(i, built):
+                    session.add_row(row)
             if parts is not None:
                 by_parts = _solve_by_parts(parts, session, model, holds, obj, opts, current, step, t_level)
                 if by_parts is None:  # a part did not finish: its bound is lost, so are the parts' holds
@@ -178,6 +195,9 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
         emit("level_done", {"index": i, "of": n_levels, "level": lr})
         if bounds and (i > len(bounds) or abs(lr.value - bounds[i - 1]) > 0.5 * step):
             bounds = []  # this problem is worse than the other at this level: no bound after it
+        if by_periods is not None and not obj.empty and (by_period is None
+                                                         or obj.value(current) > by_period + 0.5 * step):
+            by_periods = None  # the links between periods cost this level: the blocks bound nothing after it
         if not obj.empty:
             value = obj.value(current)
             hold = Row(f"hold[level={obj.name}]", list(obj.cols), list(obj.coefs), float("-inf"),
@@ -200,6 +220,36 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
         levels=tuple(levels),
     )
     return extract_plan(built, current, info)
+
+
+PERIODS_SHARE = 0.5  # of the time limit, at most, for solving the blocks of periods alone
+
+
+def _solve_periods(problem: Problem, options: PlanOptions, emit: Event, t_start: float) -> PeriodBounds | None:
+    """Each block of identical periods solved alone (periods.py), within its share of the time limit."""
+    emit("phase", {"name": "solve period by period"})
+    limit = None if options.time_limit is None else options.time_limit * PERIODS_SHARE
+    sub_options = replace(options, periods=False)
+
+    def solve(sub: Problem, sub_built: Built, left: float | None, lower: Plan | None) -> Plan:
+        return solve_problem(sub, replace(sub_options, time_limit=left), built=sub_built, lower=lower)
+
+    result = solve_by_periods(problem, solve, limit)
+    emit("periods_done", {"seconds": time.perf_counter() - t_start,
+                          "levels": 0 if result is None else len(result.per_period)})
+    return result
+
+
+def _better(built: Built, a: list[float], b: list[float]) -> bool:
+    """Whether plan a's levels are lexicographically better than plan b's."""
+    for obj in built.objectives:
+        va, vb = obj.value(a), obj.value(b)
+        step = 0.5 * (_granularity(obj) if obj.cols else 1.0)
+        if va < vb - step:
+            return True
+        if va > vb + step:
+            return False
+    return False
 
 
 def _lower_values(lower: Plan | None, built: Built) -> list[float]:

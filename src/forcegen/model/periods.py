@@ -1,0 +1,213 @@
+"""Period by period first: each block of identical periods solved alone, a relaxation of the whole.
+
+Every level of SPEC section 2 is a sum over periods, and most rules hold period by period. What
+links the periods is the lead (the same nation in every staffed period, rule 5) and, of SPEC
+section 5, lift (each period's arrivals against the one before) and rotation (runs of tour + dwell
+periods). Dropping those links leaves one independent problem per period, and periods whose data
+are the same (``build.period_blocks`` of the problem without lift and rotation) give the same one.
+
+Solving that handful of small problems (``period_problem``) one after another costs their sum;
+solving the whole model costs, in the worst case, their product: its branch and bound must close
+each period's gap (say a knapsack of host-nation support at Kyiv) inside the others'. So:
+
+1. each block's problem is solved alone, lexicographically; its proven level values are
+   lower bounds ``LB[i][k]`` on level i's part in each period k of the whole problem, valid while
+   the whole problem reaches ``Σ_k LB[j][k]`` on every level j before i. (Induction: each period's
+   part of level j is at least ``LB[j][k]``; the held sum equals the sum of the bounds, so each part
+   equals its bound; so period k's plan is a plan of its block's problem that reaches its levels
+   before i, and level i's part is at least ``LB[i][k]``.)
+2. the whole solve then knows each level's bound before it starts (a plan reaching it needs no
+   proof) and gets each period's bound as a row (``cuts``), so that its branch and bound has only
+   the periods the links make worse left to close;
+3. the blocks' plans put together, each lead the one of the most periods, are the whole solve's
+   start: where no link binds they already reach every bound, and the whole problem is proven
+   optimal without a solve of its own.
+
+None of this changes an optimum, only the way there. ``models/FORMULATION.md`` ("Period by period
+first") gives the measurements that justify it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, replace
+
+from ..domain import Allocation, Plan, Problem
+from .build import Built, build, period_blocks
+from .linear import Row
+
+
+def relaxed(problem: Problem) -> Problem:
+    """The problem without the rules that link periods: lift (SPEC 5.2) and rotation (5.3) off."""
+    scenario = replace(problem.scenario, lift_capacity=None)
+    pledges = tuple(replace(p, tour=None, dwell=0) if p.tour is not None else p for p in problem.pledges)
+    return replace(problem, scenario=scenario, pledges=pledges)
+
+
+def period_problem(problem: Problem, k: int) -> Problem:
+    """Period k of ``relaxed(problem)`` alone: the tasks active and the pledges available in k, in k only.
+
+    Every plan of the whole problem, cut to period k, is a plan of it with period k's part of every level.
+    """
+    base = relaxed(problem)
+    tasks = []
+    for t in base.tasks:
+        if k in base.active_periods(t):
+            tasks.append(replace(t, start_period=k, end_period=k))
+        else:
+            tasks.append(replace(t, active=False))
+    pledges = []
+    for p in base.pledges:
+        if k in base.pledge_periods(p):
+            pledges.append(replace(p, from_period=k, to_period=k))
+        else:
+            pledges.append(replace(p, from_period=0, to_period=0))
+    return replace(base, tasks=tuple(tasks), pledges=tuple(pledges))
+
+
+@dataclass
+class PeriodBounds:
+    """What the blocks solved alone give the whole problem.
+
+    ``per_period[i][p]``: the bound on level i's part in real period p, without that part's constant,
+    in the units of one period (the whole model's coefficients are those times the block's weight);
+    levels are given from the first up to the first that some block did not prove. ``plan``: the
+    blocks' plans put together (a plan of ``relaxed(problem)`` when their leads agree).
+    """
+
+    names: list[str]
+    per_period: list[dict[int, float]]
+    plan: Plan
+    seconds: float
+
+    def floor(self, i: int, built: Built) -> float | None:
+        """Level i's (1-based) lower bound in ``built``, without its constant; None past the proven levels."""
+        if i > len(self.per_period) or built.objectives[i - 1].name != self.names[i - 1]:
+            return None
+        return sum(rhs for _k, _cols, _coefs, rhs in self.cut_terms(i, built))
+
+    def cut_terms(self, i: int, built: Built) -> list[tuple[int, list[int], list[float], float]]:
+        """For each model period k of ``built`` with columns of level i: k, those columns, their
+        coefficients, and the bound on their sum (the block's bound times k's weight)."""
+        obj = built.objectives[i - 1]
+        period_of = column_periods(built)
+        by_k: dict[int, tuple[list[int], list[float]]] = {}
+        for c, a in zip(obj.cols, obj.coefs):
+            cols, coefs = by_k.setdefault(period_of[c], ([], []))
+            cols.append(c)
+            coefs.append(a)
+        out = []
+        bounds = self.per_period[i - 1]
+        for k, (cols, coefs) in sorted(by_k.items()):
+            out.append((k, cols, coefs, built.weight(k) * bounds[k]))
+        return out
+
+    def cuts(self, i: int, built: Built) -> list[Row]:
+        """Rows Σ coefs·x ≥ bound, one per model period of ``built``, for level i (valid while the whole
+        problem reaches the bounds of the levels before i)."""
+        name = built.objectives[i - 1].name
+        return [Row(f"period_bound[level={name},period={k}]", cols, coefs, rhs, float("inf"))
+                for k, cols, coefs, rhs in self.cut_terms(i, built) if any(a < 0 for a in coefs) or rhs > 0]
+
+
+def column_periods(built: Built) -> dict[int, int]:
+    """The model period of every allocation (x) and contribution (y) column: the levels' columns."""
+    out = {col: k for (_p, _t, _l, k), col in built.x.items()}
+    out.update({col: k for (_n, _t, k), col in built.y.items()})
+    return out
+
+
+def worth_it(problem: Problem, built: Built) -> bool:
+    """Whether solving period by period can pay: more than one model period, or links to drop."""
+    periods = {k for (_p, _t, _l, k) in built.x}
+    linked = problem.scenario.lift or any(problem.rotation_windows(p) for p in problem.pledges)
+    return len(periods) > 1 or (linked and bool(periods))
+
+
+def solve_by_periods(problem: Problem, solve, time_limit: float | None) -> PeriodBounds | None:
+    """Solve each block of ``relaxed(problem)`` alone with ``solve(problem, built, time_limit, lower)`` (a
+    lexicographic solve returning a Plan; ``lower`` a plan whose proven levels bound the problem's);
+    None when some block has no proven first level.
+
+    The blocks choose their leads each on its own, and among equally good plans they often differ
+    (the baseline: 13 of 17 tasks). So each task then takes the lead of the most periods among the
+    nations that may lead it in every block that staffs it, and a block
+    with another one is solved again with those leads fixed, its own plan as ``lower``: where the fixed
+    leads reach the block's levels (each level stops as soon as it reaches them) that plan replaces the
+    block's, and the blocks' plans fit together.
+    """
+    t0 = time.perf_counter()
+    base = relaxed(problem)
+    blocks = period_blocks(base)
+    todo = [k for k in sorted(blocks) if _has_work(base, k)]
+
+    def left(n_left: int) -> float | None:
+        return None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - t0)) / n_left
+
+    solved: dict[int, tuple[Built, Plan]] = {}
+    for n_done, k in enumerate(todo):
+        sub = period_problem(problem, k)
+        built = build(sub)
+        solved[k] = (built, solve(sub, built, left(2 * len(todo) - n_done), None))
+    if not solved:
+        return None
+    proven = min(_proven(plan) for _b, plan in solved.values())
+    if not proven:
+        return None
+    votes: dict[str, dict[str, int]] = {}
+    eligible: dict[str, set[str]] = {}  # the nations that may lead the task in every block that staffs it
+    for k, (built, plan) in solved.items():
+        for tid, n in plan.leads.items():
+            votes.setdefault(tid, {})
+            votes[tid][n] = votes[tid].get(n, 0) + len(blocks[k])
+            here = {m for (m, t) in built.lead if t == tid}
+            eligible[tid] = here if tid not in eligible else eligible[tid] & here
+    chosen = {tid: max(sorted(eligible[tid] or counts), key=lambda n: counts.get(n, 0))
+              for tid, counts in votes.items()}
+    others = [k for k, (_b, plan) in solved.items() if any(chosen[t] != n for t, n in plan.leads.items())]
+    for n_done, k in enumerate(others):
+        built, plan = solved[k]
+        fixed = _with_leads(built, chosen)
+        again = solve(built.problem, fixed, left(len(others) - n_done), plan)
+        if _proven(again) >= _proven(plan) and all(
+                abs(a.value - b.value) <= 1e-6 * max(1.0, abs(b.value))
+                for a, b in zip(again.info.levels, plan.info.levels)):
+            solved[k] = (built, again)
+    names = [lv.name for lv in solved[todo[0]][1].info.levels][:proven]
+    per_period: list[dict[int, float]] = [{} for _ in names]
+    allocations: list[Allocation] = []
+    for k, (built, plan) in solved.items():
+        for i, (lv, obj) in enumerate(zip(plan.info.levels[:proven], built.objectives)):
+            for p in blocks[k]:
+                per_period[i][p] = lv.value - obj.constant
+        for a in plan.allocations:
+            allocations.extend(replace(a, period=p) for p in blocks[k])
+    joined = Plan(tuple(sorted(allocations, key=lambda a: (a.period, a.task, a.location, a.pledge))), chosen, None)
+    return PeriodBounds(names, per_period, joined, time.perf_counter() - t0)
+
+
+def _proven(plan: Plan) -> int:
+    """How many of the plan's levels, from the first, are proven optimal."""
+    n = 0
+    for lv in plan.info.levels:
+        if lv.status != "optimal":
+            break
+        n += 1
+    return n
+
+
+def _with_leads(built: Built, leads: dict[str, str]) -> Built:
+    """``built`` again, each task in ``leads`` with only that nation as a possible lead."""
+    fixed = build(built.problem)
+    for (n, tid), col in fixed.lead.items():
+        if tid in leads and leads[tid] != n:
+            fixed.model.ub[col] = 0.0
+    return fixed
+
+
+def _has_work(problem: Problem, k: int) -> bool:
+    """Whether some pledge can serve some task in period k (else the period's levels are their constants)."""
+    caps = {p.capability for p in problem.pledges if k in problem.pledge_periods(p)}
+    return any(r.capability in caps for t in problem.tasks if k in problem.active_periods(t)
+               for r in problem.task_requirements[t.id])
+

@@ -1,0 +1,98 @@
+"""Period by period first (model/periods.py): the blocks' bounds, their limits, and the joined plan.
+
+Each instance is small enough to derive its optimum by hand; each is solved with the device on
+and off, on every backend, through the verifier, and must give the hand-derived levels both ways.
+"""
+
+from __future__ import annotations
+
+import pytest
+from builders import problem_from_rows
+from solving import SOLVERS, solve_and_verify
+from test_model_rules import assert_levels, capability, location, need, pledge, rows, task, units_on
+
+from forcegen.domain import Allocation, Plan
+from forcegen.model.build import build
+from forcegen.model.periods import period_problem, relaxed
+from forcegen.model.repair import repaired_start
+from forcegen.model.solve import PlanOptions, solve_problem
+
+solvers = pytest.mark.parametrize("solver", SOLVERS)
+periods = pytest.mark.parametrize("by_periods", [True, False])
+
+HOME = {"location": "HOME", "name": "Home base", "country": "GBR", "kind": "training_area", "in_area": "no"}
+
+
+def lift_binds() -> dict:
+    # T1 (priority 1, periods 1-2) at L1 in the area needs 2 INF of 100; T2 (priority 2) at HOME, outside
+    # the area, needs 1 INF; AAA pledges 2. Lift 100 a period.
+    # Without lift (the blocks' relaxation): T1 holds both companies in both periods: p1 0, p2 2.
+    # With lift: one company reaches L1 in period 1, the other serves T2 at HOME; in period 2 the second
+    # company arrives too (100 ≤ 100): p1 = 1, p2 = 1. Contributions: AAA on T1 twice and T2 once = 3.
+    # The relaxation's bound on p2 (1 a period) would be wrong after p1: p1 is worse than its bound.
+    return rows(tasks=[task("T1"), task("T2", priority=2)], requirements=[need("T1", 2), need("T2", 1)],
+                basing=[{"task": "T1", "location": "L1"}, {"task": "T2", "location": "HOME"}],
+                pledges=[pledge("P-A", "AAA", 2)], locations=[location("L1"), HOME], lift_capacity=100)
+
+
+@solvers
+@periods
+def test_bounds_end_where_lift_makes_a_level_worse(solver, by_periods):
+    plan = solve_and_verify(problem_from_rows(lift_binds()), solver, periods=by_periods)
+    assert_levels(plan, p1=1, p2=1, contributions=3)
+    assert units_on(plan, task="T1", period=1) == 1 and units_on(plan, task="T2", period=1) == 1
+
+
+@solvers
+@periods
+def test_rotation_costs_what_the_blocks_do_not_see(solver, by_periods):
+    # T1 needs 1 INF in periods 1-2. AAA pledges 1 at no cost with tour 1, dwell 1: one period of the
+    # two; BBB pledges 1 at 10 a period. The blocks (no rotation) would use AAA twice: cost 0. The whole
+    # problem uses AAA once and BBB once: p1 0, cost 10, contributions 2.
+    r = rows(tasks=[task("T1")], requirements=[need("T1", 1)],
+             pledges=[pledge("P-A", "AAA", 1, tour=1, dwell=1), pledge("P-B", "BBB", 1, cost=10)])
+    plan = solve_and_verify(problem_from_rows(r), solver, periods=by_periods)
+    assert_levels(plan, cost=10, contributions=2)
+
+
+def leads_tie() -> dict:
+    # T1 (lead any, periods 1-2) needs 2 INF. AAA and BBB pledge 1 each in both periods, CCC 1 in period 2
+    # only (so periods 1 and 2 are blocks of their own). Period 2 alone may take CCC as its lead; the lead
+    # must serve in both periods, so only AAA or BBB can lead the whole. Optimum: p1 0; contributions 2 + 2.
+    nations = [{"nation": n, "name": n, "european": "yes"} for n in ("AAA", "BBB", "CCC")]
+    return rows(nations=nations, tasks=[task("T1", lead="any")], requirements=[need("T1", 2)],
+                pledges=[pledge("P-A", "AAA", 1), pledge("P-B", "BBB", 1),
+                         pledge("P-C", "CCC", 1, from_period=2, to_period=2)])
+
+
+@solvers
+def test_blocks_agree_on_one_lead_and_settle_every_level(solver):
+    problem = problem_from_rows(leads_tie())
+    events = []
+    plan = solve_and_verify(problem, solver)
+    assert_levels(plan, contributions=4)
+    assert plan.leads["T1"] in {"AAA", "BBB"}
+    solve_problem(problem, PlanOptions(solver=solver), on_event=lambda kind, data: events.append((kind, data)))
+    done = [data for kind, data in events if kind == "periods_done"]
+    assert done and done[0]["levels"] == 7  # every level bounded by the blocks
+
+
+def test_period_problem_is_period_k_alone_without_links():
+    problem = problem_from_rows(lift_binds())
+    sub = period_problem(problem, 2)
+    assert sub.scenario.lift_capacity is None and relaxed(problem).scenario.lift_capacity is None
+    assert [list(sub.active_periods(t)) for t in sub.tasks] == [[2], [2]]
+    assert [list(sub.pledge_periods(p)) for p in sub.pledges] == [[2]]
+    built = build(sub)
+    assert {k for (_p, _t, _l, k) in built.x} == {2}
+
+
+def test_repair_trims_a_plan_to_the_lift():
+    # The relaxation's plan (both companies on T1 in both periods) breaks lift in period 1 (200 > 100):
+    # the repair takes one company away there and keeps period 2 (100 more arrive, within the lift).
+    problem = problem_from_rows(lift_binds())
+    built = build(problem)
+    plan = Plan(tuple(Allocation(k, "T1", "L1", "P-A", 2) for k in (1, 2)), {}, None)
+    values = repaired_start(built, plan)
+    assert values is not None
+    assert [values[built.x[("P-A", "T1", "L1", k)]] for k in (1, 2)] == [1.0, 2.0]
