@@ -13,7 +13,7 @@ from test_model_rules import assert_levels, capability, location, need, pledge, 
 
 from forcegen.domain import Allocation, Plan
 from forcegen.model.build import build
-from forcegen.model.periods import period_problem, relaxed
+from forcegen.model.periods import period_problem, relaxed, solve_by_periods, worth_it
 from forcegen.model.repair import repaired_start
 from forcegen.model.solve import PlanOptions, solve_problem
 
@@ -56,13 +56,15 @@ def test_rotation_costs_what_the_blocks_do_not_see(solver, by_periods):
 
 
 def leads_tie() -> dict:
-    # T1 (lead any, periods 1-2) needs 2 INF. AAA and BBB pledge 1 each in both periods, CCC 1 in period 2
-    # only (so periods 1 and 2 are blocks of their own). Period 2 alone may take CCC as its lead; the lead
-    # must serve in both periods, so only AAA or BBB can lead the whole. Optimum: p1 0; contributions 2 + 2.
+    # T1 (lead any, periods 1-3) needs 2 INF. AAA and BBB pledge 1 each in every period, CCC 1 in periods
+    # 2-3 only (so period 1 and periods 2-3 are the blocks). Lift 1,000 a period never binds but keeps
+    # periods 2 and 3 apart in the whole model, which switches the device on. Periods 2-3 alone may take
+    # CCC as their lead; the lead must serve in every period, so only AAA or BBB can lead the whole.
+    # Optimum: p1 0; contributions 2 a period, 6.
     nations = [{"nation": n, "name": n, "european": "yes"} for n in ("AAA", "BBB", "CCC")]
-    return rows(nations=nations, tasks=[task("T1", lead="any")], requirements=[need("T1", 2)],
+    return rows(3, nations=nations, tasks=[task("T1", lead="any", end=3)], requirements=[need("T1", 2)],
                 pledges=[pledge("P-A", "AAA", 1), pledge("P-B", "BBB", 1),
-                         pledge("P-C", "CCC", 1, from_period=2, to_period=2)])
+                         pledge("P-C", "CCC", 1, from_period=2, to_period=3)], lift_capacity=1000)
 
 
 @solvers
@@ -70,11 +72,29 @@ def test_blocks_agree_on_one_lead_and_settle_every_level(solver):
     problem = problem_from_rows(leads_tie())
     events = []
     plan = solve_and_verify(problem, solver)
-    assert_levels(plan, contributions=4)
+    assert_levels(plan, contributions=6)
     assert plan.leads["T1"] in {"AAA", "BBB"}
-    solve_problem(problem, PlanOptions(solver=solver), on_event=lambda kind, data: events.append((kind, data)))
+    again = solve_problem(problem, PlanOptions(solver=solver), on_event=lambda kind, data: events.append((kind, data)))
     done = [data for kind, data in events if kind == "periods_done"]
     assert done and done[0]["levels"] == 7  # every level bounded by the blocks
+    assert [lv.value for lv in again.info.levels] == [lv.value for lv in plan.info.levels]
+    # the blocks' plans, joined under one lead, reach every level's bound: the whole needs no solve
+    built = build(problem)
+    bounds = solve_by_periods(problem, lambda sub, b, left, lower: solve_problem(
+        sub, PlanOptions(solver=solver, periods=False), built=b, lower=lower), None)
+    joined = repaired_start(built, bounds.plan)
+    assert joined is not None
+    for i, obj in enumerate(built.objectives, start=1):
+        assert obj.value(joined) == pytest.approx(bounds.floor(i, built)), obj.name
+
+
+def test_device_only_where_links_split_blocks():
+    # Without lift the whole model has one model period per block already: nothing to gain.
+    r = leads_tie()
+    r["Scenario"] = [p for p in r["Scenario"] if p["parameter"] != "lift_capacity"]
+    for rows_, on in ((leads_tie(), True), (r, False)):
+        problem = problem_from_rows(rows_)
+        assert worth_it(problem, build(problem)) is on
 
 
 def test_period_problem_is_period_k_alone_without_links():

@@ -112,12 +112,8 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
         if repaired is not None:
             current = repaired
     by_periods = None
-    if options.periods and options.formulation == "default" and worth_it(problem, built):
-        by_periods = _solve_periods(problem, options, emit, t_start)
-        if by_periods is not None:
-            joined = repaired_start(built, by_periods.plan)
-            if joined is not None and _better(built, joined, current):
-                current = joined
+    # solved when the first level needs a solve (a what-if's start may settle every level without it)
+    periods_pending = options.periods and options.formulation == "default" and worth_it(problem, built)
     levels: list[LevelResult] = []
     n_levels = len(built.objectives)
     bounds = _lower_values(lower, built)
@@ -128,6 +124,16 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
         start_value = obj.value(current)
         step = _granularity(obj) if obj.cols else 1.0
         floor = _known_floor(obj, model, bounds, i)  # a proven lower bound (no constant), or None
+        if periods_pending and not obj.empty and (floor is None or start_value > floor + 0.5 * step):
+            periods_pending = False
+            by_periods = _solve_periods(problem, options, emit, t_start)
+            if by_periods is not None and not _reaches(built, by_periods, current, i):
+                by_periods = None  # an earlier level is worse than its blocks' bound: they bound nothing here
+            if by_periods is not None:
+                joined = repaired_start(built, by_periods.plan)
+                if joined is not None and _better(built, joined, current, i):
+                    current = joined
+                    start_value = obj.value(current)
         by_period = None if by_periods is None else by_periods.floor(i, built)
         if by_period is not None:
             floor = by_period if floor is None else max(floor, by_period)
@@ -145,9 +151,6 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
                                 threads=options.threads, seed=options.seed,
                                 progress=_progress_reporter(emit, i, n_levels, obj, t_level))
             res = None
-            if by_period is not None:  # each period's part of the level at least its block's bound
-                for row in by_periods.cuts(i, built):
-                    session.add_row(row)
             if parts is not None:
                 by_parts = _solve_by_parts(parts, session, model, holds, obj, opts, current, step, t_level)
                 if by_parts is None:  # a part did not finish: its bound is lost, so are the parts' holds
@@ -240,16 +243,35 @@ def _solve_periods(problem: Problem, options: PlanOptions, emit: Event, t_start:
     return result
 
 
-def _better(built: Built, a: list[float], b: list[float]) -> bool:
-    """Whether plan a's levels are lexicographically better than plan b's."""
-    for obj in built.objectives:
+def _step(obj: Objective) -> float:
+    """Half the step between distinct values of a level: the tolerance of comparisons and holds."""
+    return 0.5 * (_granularity(obj) if obj.cols else 1.0)
+
+
+def _better(built: Built, a: list[float], b: list[float], i: int) -> bool:
+    """Whether plan a keeps the holds of plan b's levels before i (no worse there) and its levels from i
+    on are lexicographically better than b's."""
+    objs = built.objectives
+    if any(o.value(a) > o.value(b) + _step(o) for o in objs[:i - 1]):
+        return False
+    for obj in objs[i - 1:]:
         va, vb = obj.value(a), obj.value(b)
-        step = 0.5 * (_granularity(obj) if obj.cols else 1.0)
-        if va < vb - step:
+        if va < vb - _step(obj):
             return True
-        if va > vb + step:
+        if va > vb + _step(obj):
             return False
     return False
+
+
+def _reaches(built: Built, by_periods: PeriodBounds, values: list[float], i: int) -> bool:
+    """Whether the plan reaches the blocks' bound on every level before i (so that they bound level i)."""
+    for j, obj in enumerate(built.objectives[:i - 1], start=1):
+        if obj.empty:
+            continue
+        floor = by_periods.floor(j, built)
+        if floor is None or obj.value(values) > floor + _step(obj):
+            return False
+    return True
 
 
 def _lower_values(lower: Plan | None, built: Built) -> list[float]:
