@@ -47,9 +47,10 @@ class PlanOptions:
     # "lead" (the leads the LP relaxation suggests, _lead_dive) or "none";
     # the three devices apply to the default formulation only: the naive one is the plain reference
     dive: str = "priority"
-    # solve each block of identical periods alone first, for each level's bound, a bound row per period
-    # and a start (periods.py); default formulation only
-    periods: bool = True
+    # solve each block of identical periods alone first, where lift or rotation splits blocks, for the
+    # shortfall levels' bounds and a start (periods.py); off by default: measured slower under a time
+    # limit (models/FORMULATION.md, "Period by period first"); default formulation only
+    periods: bool = False
 
     def as_dict(self) -> dict:
         return {"solver": self.solver, "time_limit": self.time_limit, "gap": self.gap, "threads": self.threads,
