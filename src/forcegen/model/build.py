@@ -802,9 +802,14 @@ def stability_objective(b: Built, reference) -> Objective:
     constant = 0.0
     covered = set()
     for (n, tid, loc, k), xs in sorted(groups.items()):
+        # the periods of a block agree in the reference (``period_blocks``), so one d stands for them all,
+        # weighted by their number, wherever their targets are the same
+        by_target: dict[int, list[int]] = {}
         for period in b.blocks[k]:
             covered.add((n, tid, loc, period))
-            target = base.get((n, tid, loc, period), 0)
+            by_target.setdefault(base.get((n, tid, loc, period), 0), []).append(period)
+        for target, periods in sorted(by_target.items()):
+            period = periods[0]
             top = max(sum(m.ub[c] for c in xs), target)
             d = m.add_var(f"moved[nation={n},task={tid},location={loc},period={period}]", 0, top, integer=False)
             m.add_row(f"moved_up[nation={n},task={tid},location={loc},period={period}]",
@@ -812,7 +817,7 @@ def stability_objective(b: Built, reference) -> Objective:
             m.add_row(f"moved_down[nation={n},task={tid},location={loc},period={period}]",
                       [(d, 1)] + [(c, 1) for c in xs], lo=target)
             cols.append(d)
-            coefs.append(1.0)
+            coefs.append(float(len(periods)))
     for key, units in base.items():
         if key not in covered:  # the variant cannot place these units at all: they move for sure
             constant += units
