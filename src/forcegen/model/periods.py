@@ -10,21 +10,22 @@ Solving that handful of small problems (``period_problem``) one after another co
 solving the whole model costs, in the worst case, their product: its branch and bound must close
 each period's gap (say a knapsack of host-nation support at Kyiv) inside the others'. So:
 
-1. each block's problem is solved alone, lexicographically; its proven level values are
-   lower bounds ``LB[i][k]`` on level i's part in each period k of the whole problem, valid while
-   the whole problem reaches ``Σ_k LB[j][k]`` on every level j before i. (Induction: each period's
-   part of level j is at least ``LB[j][k]``; the held sum equals the sum of the bounds, so each part
-   equals its bound; so period k's plan is a plan of its block's problem that reaches its levels
-   before i, and level i's part is at least ``LB[i][k]``.)
+1. each block's problem is solved alone, lexicographically, for the shortfall levels; its proven
+   level values are lower bounds ``LB[i][k]`` on level i's part in each period k of the whole
+   problem, valid while the whole problem reaches ``Σ_k LB[j][k]`` on every level j before i.
+   (Induction: each period's part of level j is at least ``LB[j][k]``; the held sum equals the sum
+   of the bounds, so each part equals its bound; so period k's plan is a plan of its block's
+   problem that reaches its levels before i, and level i's part is at least ``LB[i][k]``.)
 2. the whole solve then knows each level's bound before it starts: a plan reaching it needs no
    proof. (Each period's bound as a row of the whole model was tried and measured slower where the
    links bind: family 2's small-sparse priority 5, 1.4 s without, 5.9 s with.)
-3. the blocks' plans put together, each lead the one of the most periods, are the whole solve's
-   start: where no link binds they already reach every bound, and the whole problem is proven
-   optimal without a solve of its own.
+3. the blocks' plans put together, each task under one lead, repaired to keep every rule, start
+   the whole: where no link binds they reach every bound, and those levels need no solve.
 
-None of this changes an optimum, only the way there. ``models/FORMULATION.md`` ("Period by period
-first") gives the measurements that justify it.
+None of this changes an optimum, only the way there. It is an option
+(``PlanOptions(periods=True)``), off by default, and used only where lift or rotation splits a
+block (``worth_it``): the bounds are strong, but on the instances measured the blocks' seconds
+were not won back (``models/FORMULATION.md``, "Period by period first").
 """
 
 from __future__ import annotations
@@ -101,10 +102,10 @@ def worth_it(problem: Problem, built: Built) -> bool:
     apart that would otherwise share a model period, so that the whole model repeats each block's
     hard part once per period (baseline-wave2: 12 model periods for 4 blocks).
 
-    Where the whole model already has one model period per block, the device was measured not to
-    pay: family 2's small-sparse 19.5 s against 10.7 s (the lead, the same in every period, binds at
-    priority 5, and the blocks' work is lost), S 120 s unproven either way; the bundled baseline
-    8.7 s against 10.0 s."""
+    Where the whole model already has one model period per block, the device was measured to pay
+    little or nothing: the bundled baseline 8.7 s against 10.0 s, family 2's small-sparse 19.5 s
+    against 10.7 s (the lead, the same in every period, binds at priority 5, and the blocks' work
+    is lost), f2-many-small-tasks 120 s unproven against 90 s, S 120 s unproven either way."""
     model_periods = {k for (_p, _t, _l, k) in built.x}
     blocks = period_blocks(relaxed(problem))
     return any(len([k for k in model_periods if k in block]) > 1 for block in blocks.values())
