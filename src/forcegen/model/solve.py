@@ -20,6 +20,7 @@ found. Solving part by part (``decompose.py``) and through the lead-share relaxa
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass, replace
 from typing import Callable
@@ -174,6 +175,13 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
                 if exact and dived is not None and dived.status == "optimal":  # the level itself, solved smaller
                     dived.seconds = time.perf_counter() - t_level
                     res = dived
+            if res is None and options.formulation == "default" and "relaxation" in session.can:
+                settled, lp_floor = _lp_settles(session, obj, opts, start_value, step, t_level)
+                if lp_floor is not None:
+                    floor = lp_floor if floor is None else max(floor, lp_floor)
+                if settled:
+                    res = Result("optimal", current, start_value, start_value, time.perf_counter() - t_level,
+                                 "the LP relaxation's bound reached")
             if res is None:  # the whole level; with a known bound, a plan that reaches it will do
                 whole = opts if floor is None else replace(opts, good_enough=floor + 0.5 * step)
                 res = session.solve(obj, _with_time_left(whole, t_level), start=current)
@@ -422,6 +430,28 @@ def _solve_lead_first(session, built: Built, obj: Objective, opts: SolveOptions,
     elif full.has_solution:
         full.bound = lower
     return full
+
+
+LP_SHARE = 0.1  # of a level's time limit, at most, for its LP relaxation
+
+
+def _lp_settles(session, obj: Objective, opts: SolveOptions, start_value: float, step: float,
+                t_level: float) -> tuple[bool, float | None]:
+    """The level's LP relaxation: (whether the start is optimal, the bound it gives).
+
+    With integer columns and coefficients in multiples of ``step`` every plan's value is a multiple of
+    ``step``, so the least is at least the LP optimum rounded up to one: a start there is optimal, and
+    the level needs no branch and bound. Measured on the bundled baseline: priorities 2 and 3, whose
+    dive plans the LP proves optimal in 0.07-0.08 s, where the whole solve took 1.6 and 0.5 s (most
+    of it HiGHS's presolve and root); the LP costs 0.05-0.13 s on the levels it does not settle.
+    """
+    limit = None if opts.time_limit is None else min(_remaining(opts, t_level), opts.time_limit * LP_SHARE)
+    lp = session.relaxation(obj, replace(opts, time_limit=limit, progress=None))
+    if lp is None:
+        return False, None
+    bound = obj.value(lp) / step
+    floor = step * math.ceil(bound - 1e-6 - 1e-9 * abs(bound))  # rounded up, less a hair for the LP's tolerance
+    return start_value <= floor + 0.5 * step, floor
 
 
 DIVE_SHARE = 0.25  # of a level's time limit, at most, for a dive
