@@ -22,7 +22,7 @@ system of the command and of every process it waited for, such as the sweep's wo
 ``os.wait4``) are recorded, with its peak resident memory. The report gives what-if/plan and
 sweep/plan, wall and CPU, against the targets of issue 12 (≤ 0.5× and ≤ 3×, judged on wall
 time), and whether each baseline came from the cache, read from the workbooks' Summary
-(plan: the ``cache`` row; what-if: the ``cache`` column of its runs; sweep: the ``cache`` row).
+(plan: the ``cache`` row; what-if: the ``cache`` column of its Runs sheet; sweep: the ``cache`` row).
 
 The Markdown report (default ``benchmarks/RESULTS-reuse.md``) opens with the machine and
 versions as ``RESULTS.md`` does (``run.machine``/``run.versions``); the raw figures go next to
@@ -113,12 +113,12 @@ def cache_entries(folder: Path) -> list[str]:
 
 
 # ============================================================================ workbooks
-def summary_rows(path: Path) -> list[tuple]:
+def summary_rows(path: Path, sheet: str = "Summary") -> list[tuple]:
     import openpyxl
 
     wb = openpyxl.load_workbook(path, read_only=True)
     try:
-        return [tuple(row) for row in wb["Summary"].iter_rows(values_only=True)]
+        return [tuple(row) for row in wb[sheet].iter_rows(values_only=True)] if sheet in wb.sheetnames else []
     finally:
         wb.close()
 
@@ -142,10 +142,11 @@ def plan_facts(path: Path) -> dict:
 def whatif_facts(path: Path) -> dict:
     rows = summary_rows(path)
     out: dict = {}
-    for i, r in enumerate(rows):
+    runs = summary_rows(path, "Runs") + rows  # the runs table has a sheet of its own (older workbooks: the Summary)
+    for i, r in enumerate(runs):
         if r and r[0] == "run" and "cache" in r:
             col = {c: j for j, c in enumerate(r) if c}
-            for x in rows[i + 1:]:
+            for x in runs[i + 1:]:
                 if not x or x[0] not in ("baseline", "variant"):
                     break
                 out[x[0]] = {"cache": x[col["cache"]], "status": x[col["status"]] if "status" in col else None}
