@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from builders import problem_from_rows
 from solving import SOLVERS, solve_and_verify
-from test_model_rules import assert_levels, capability, location, need, pledge, rows, task, units_on
+from test_model_rules import assert_levels, location, need, pledge, rows, task, units_on
 
 from forcegen.domain import Allocation, Plan
 from forcegen.model.build import build
