@@ -469,6 +469,14 @@ class SolveInfo:
     levels: tuple[LevelResult, ...] = ()
     cache: str = "off"  # off | miss | hit: whether the plan came from the solved-plan cache (cache.py)
 
+    @property
+    def proven(self) -> tuple[LevelResult, ...]:
+        """The levels proven optimal, from the first up to the first that is not."""
+        n = 0
+        while n < len(self.levels) and self.levels[n].status == "optimal":
+            n += 1
+        return self.levels[:n]
+
 
 @dataclass(frozen=True)
 class Plan:

@@ -520,7 +520,7 @@ def supply_scale(problem: Problem) -> int:
     return m
 
 
-def _personnel_at(b: Built) -> dict[tuple[str, int], list[tuple[int, int]]]:
+def personnel_at(b: Built) -> dict[tuple[str, int], list[tuple[int, int]]]:
     """(location, model period) -> the (column, personnel per unit) of every x there with personnel."""
     out: dict[tuple[str, int], list[tuple[int, int]]] = {}
     for (pid, tid, loc, k), col in b.x.items():
@@ -544,7 +544,7 @@ def add_sustainment(b: Built) -> None:
         return
     m = b.model
     scale = supply_scale(pb)
-    personnel = _personnel_at(b)
+    personnel = personnel_at(b)
     depot_at: dict[tuple[str, int], list[tuple[int, float]]] = {}
     thr = {c.id: c.throughput for c in pb.capabilities}
     for (pid, tid, loc, k), col in b.x.items():
@@ -588,7 +588,7 @@ def add_lift(b: Built) -> None:
     if not pb.scenario.lift:
         return
     m = b.model
-    personnel = _personnel_at(b)
+    personnel = personnel_at(b)
     in_area = {loc.id for loc in pb.locations if loc.needs_lift}
     lpp = {c.id: c.lift_per_period for c in pb.capabilities}
     lifters: dict[int, list[tuple[int, float]]] = {}

@@ -78,7 +78,6 @@ class PeriodBounds:
     names: list[str]
     per_period: list[dict[int, float]]
     plan: Plan
-    seconds: float
 
     def floor(self, i: int, built: Built) -> float | None:
         """Level i's (1-based) lower bound in ``built``, without its constant: each model period's
@@ -138,7 +137,7 @@ def solve_by_periods(problem: Problem, solve, time_limit: float | None) -> Perio
         solved[k] = (built, solve(sub, built, left(2 * len(todo) - n_done), None))
     if not solved:
         return None
-    proven = min(_proven(plan) for _b, plan in solved.values())
+    proven = min(len(plan.info.proven) for _b, plan in solved.values())
     if not proven:
         return None
     votes: dict[str, dict[str, int]] = {}
@@ -156,7 +155,7 @@ def solve_by_periods(problem: Problem, solve, time_limit: float | None) -> Perio
         built, plan = solved[k]
         fixed = _with_leads(built, chosen)
         again = solve(built.problem, fixed, left(len(others) - n_done), plan)
-        if _proven(again) >= _proven(plan) and all(
+        if len(again.info.proven) >= len(plan.info.proven) and all(
                 abs(a.value - b.value) <= 1e-6 * max(1.0, abs(b.value))
                 for a, b in zip(again.info.levels, plan.info.levels)):
             solved[k] = (built, again)
@@ -170,17 +169,7 @@ def solve_by_periods(problem: Problem, solve, time_limit: float | None) -> Perio
         for a in plan.allocations:
             allocations.extend(replace(a, period=p) for p in blocks[k])
     joined = Plan(tuple(sorted(allocations, key=lambda a: (a.period, a.task, a.location, a.pledge))), chosen, None)
-    return PeriodBounds(names, per_period, joined, time.perf_counter() - t0)
-
-
-def _proven(plan: Plan) -> int:
-    """How many of the plan's levels, from the first, are proven optimal."""
-    n = 0
-    for lv in plan.info.levels:
-        if lv.status != "optimal":
-            break
-        n += 1
-    return n
+    return PeriodBounds(names, per_period, joined)
 
 
 def _shortfall_levels(built: Built) -> Built:

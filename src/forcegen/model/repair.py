@@ -31,7 +31,7 @@ from fractions import Fraction
 
 from ..domain import Plan, decimal
 from ..logistics import max_flow
-from .build import Built, set_lead_columns, supply_scale, task_scale, task_share
+from .build import Built, personnel_at, set_lead_columns, supply_scale, task_scale, task_share
 from .linear import Row, violations
 
 #: rule families whose rows only cap sums of allocations with non-negative coefficients
@@ -90,27 +90,26 @@ def _trim_for_lift(built: Built, values: list[float]) -> bool:
         return False
     pb = built.problem
     in_area = {loc.id for loc in pb.locations if loc.needs_lift}
-    lpp = {c.id: c.lift_per_period for c in pb.capabilities}
-    cols_at: dict[tuple[str, int], list[int]] = {}
-    for (pid, tid, loc, k), col in built.x.items():
-        if loc in in_area:
-            cols_at.setdefault((loc, k), []).append(col)
+    cols_at = {key: [c for c, _e in terms] for key, terms in personnel_at(built).items() if key[0] in in_area}
+    x_key = {col: key for key, col in built.x.items()}
+    lifters: dict[int, list[tuple[int, float]]] = {}  # model period -> (column, lift per unit) of lift units
+    for (_p, _t, _l, k), col in built.x.items():
+        per_unit = pb.capability[built.cap_of[col]].lift_per_period
+        if per_unit > 0:
+            lifters.setdefault(k, []).append((col, per_unit))
 
     def personnel(loc: str, k: int) -> float:
         return sum(values[c] * built.ppu[c] for c in cols_at.get((loc, k), ()))
 
-    x_key = {col: key for key, col in built.x.items()}
     taken = False
     for k in sorted(built.blocks):
-        lift = pb.scenario.lift_capacity + sum(values[col] * lpp[built.cap_of[col]]
-                                               for (_p, _t, _l, kk), col in built.x.items()
-                                               if kk == k and lpp[built.cap_of[col]] > 0)
+        lift = pb.scenario.lift_capacity + sum(values[c] * a for c, a in lifters.get(k, ()))
         arrivals = {loc: max(0.0, personnel(loc, k) - personnel(loc, k - 1)) for loc in in_area}
         excess = sum(arrivals.values()) - lift
         if excess <= 1e-9:
             continue
         movable = [c for loc in sorted(in_area) if arrivals[loc] > 0 for c in cols_at.get((loc, k), ())
-                   if values[c] > 0 and c not in built.enabling and built.ppu[c] > 0]
+                   if values[c] > 0 and c not in built.enabling]
         movable.sort(key=lambda c: (-pb.task[x_key[c][1]].priority, -built.ppu[c], c))
         for c in movable:
             if excess <= 1e-9:

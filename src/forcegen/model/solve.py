@@ -297,12 +297,7 @@ def _lower_values(lower: Plan | None, built: Built) -> list[float]:
     mine = [lv.name for lv in lower.info.levels]
     if mine != names[:len(mine)]:
         return []
-    values = []
-    for lv in lower.info.levels:
-        if lv.status != "optimal":
-            break
-        values.append(lv.value)
-    return values
+    return [lv.value for lv in lower.info.proven]
 
 
 def _known_floor(obj: Objective, model, bounds: list[float], i: int) -> float | None:
