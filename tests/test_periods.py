@@ -13,7 +13,7 @@ from test_model_rules import assert_levels, location, need, pledge, rows, task, 
 
 from forcegen.domain import Allocation, Plan
 from forcegen.model.build import build
-from forcegen.model.periods import period_problem, relaxed, solve_by_periods, worth_it
+from forcegen.model.periods import blocks_of, period_problem, relaxed, scheduled, solve_by_periods, worth_it
 from forcegen.model.repair import repaired_start
 from forcegen.model.solve import PlanOptions, solve_problem
 
@@ -76,16 +76,16 @@ def test_blocks_agree_on_one_lead_and_settle_every_level(solver):
     assert plan.leads["T1"] in {"AAA", "BBB"}
     again = solve_problem(problem, PlanOptions(solver=solver, periods=True), on_event=lambda kind, data: events.append((kind, data)))
     done = [data for kind, data in events if kind == "periods_done"]
-    assert done and done[0]["levels"] == 5  # every shortfall level bounded by the blocks
+    assert done and done[0]["levels"] == 7  # every level bounded by the blocks
     assert [lv.value for lv in again.info.levels] == [lv.value for lv in plan.info.levels]
-    # the blocks' plans, joined under one lead, reach every shortfall level's bound: no solve there
+    # the blocks' plans, joined under one lead, reach every level's bound: no solve there
     built = build(problem)
     bounds = solve_by_periods(problem, lambda sub, b, left, lower: solve_problem(
         sub, PlanOptions(solver=solver, periods=False), built=b, lower=lower), None)
     joined = repaired_start(built, bounds.plan)
     assert joined is not None
-    assert [bounds.floor(i, built) is not None for i in range(1, 8)] == [True] * 5 + [False] * 2
-    for i, obj in enumerate(built.objectives[:5], start=1):
+    assert [bounds.floor(i, built) is not None for i in range(1, 8)] == [True] * 7
+    for i, obj in enumerate(built.objectives, start=1):
         assert obj.value(joined) == pytest.approx(bounds.floor(i, built)), obj.name
 
 
@@ -102,6 +102,9 @@ def test_period_problem_is_period_k_alone_without_links():
     problem = problem_from_rows(lift_binds())
     sub = period_problem(problem, 2)
     assert sub.scenario.lift_capacity is None and relaxed(problem).scenario.lift_capacity is None
+    # nothing is deployed before period 1, so its lift rule holds in it alone: kept, a block of its own
+    assert period_problem(problem, 1).scenario.lift_capacity == 100
+    assert blocks_of(problem) == {1: (1,), 2: (2,)}
     assert [list(sub.active_periods(t)) for t in sub.tasks] == [[2], [2]]
     assert [list(sub.pledge_periods(p)) for p in sub.pledges] == [[2]]
     built = build(sub)
@@ -117,3 +120,49 @@ def test_repair_trims_a_plan_to_the_lift():
     values = repaired_start(built, plan)
     assert values is not None
     assert [values[built.x[("P-A", "T1", "L1", k)]] for k in (1, 2)] == [1.0, 2.0]
+
+
+def test_lift_of_the_first_period_is_in_the_blocks_bound():
+    # lift_binds: lift admits one company in period 1, so period 1's block alone has p1 = 1 and period 2's
+    # p1 = 0; their bound on p1, 1, is the optimum (without the first period's lift it would be 0).
+    problem = problem_from_rows(lift_binds())
+    built = build(problem)
+    bounds = solve_by_periods(problem, lambda sub, b, left, lower: solve_problem(sub, built=b, lower=lower), None)
+    obj = built.objectives[0]
+    assert obj.constant + bounds.floor(1, built) == pytest.approx(1)
+    assert bounds.per_period[0][1] - bounds.per_period[0][2] == pytest.approx(1)  # one company short in period 1
+
+
+def rotation_with_substitute() -> dict:
+    # T1 needs 1 INF in periods 1-4. AAA pledges 1 at no cost with tour 2, dwell 2 (two periods of any
+    # four); BBB pledges 1 at 10 a period. The blocks (no rotation) use AAA in every period: p1 0, cost 0.
+    # The whole problem: AAA twice, BBB twice: p1 0, cost 20, contributions 4.
+    return rows(4, tasks=[task("T1", end=4)], requirements=[need("T1", 1)],
+                pledges=[pledge("P-A", "AAA", 1, tour=2, dwell=2), pledge("P-B", "BBB", 1, cost=10)])
+
+
+def test_scheduled_keeps_rotation_with_a_fixed_schedule():
+    problem = problem_from_rows(rotation_with_substitute())
+    sched = {p.id: p for p in scheduled(problem).pledges}
+    # ⌊1·2/4⌋ = 0 units steady, or the one unit for the first two periods: the burst
+    assert (sched["P-A"].units, sched["P-A"].from_period, sched["P-A"].to_period, sched["P-A"].tour) == (1, 1, 2, None)
+    assert sched["P-B"] == {p.id: p for p in problem.pledges}["P-B"]
+    thirds = problem_from_rows(rows(6, tasks=[task("T1", end=6)], requirements=[need("T1", 1)],
+                                    pledges=[pledge("P-A", "AAA", 3, tour=1, dwell=2)]))
+    steady = scheduled(thirds).pledges[0]  # the rule of thirds: one unit for good (6 unit-periods against 3)
+    assert (steady.units, steady.from_period, steady.to_period, steady.tour) == (1, 1, 6, None)
+
+
+@solvers
+def test_blocks_of_the_schedule_put_together_keep_rotation(solver):
+    problem = problem_from_rows(rotation_with_substitute())
+    plan = solve_and_verify(problem, solver, periods=True)
+    assert_levels(plan, p1=0, cost=20, contributions=4)
+    built = build(problem)
+    bounds = solve_by_periods(problem, lambda sub, b, left, lower: solve_problem(
+        sub, PlanOptions(solver=solver), built=b, lower=lower), None)
+    joined = repaired_start(built, bounds.plan)
+    assert joined is not None
+    assert built.objectives[0].value(joined) == pytest.approx(bounds.floor(1, built))  # p1 reached: no solve
+    assert built.objectives[5].value(joined) == pytest.approx(20)  # the schedule's cost: AAA 1-2, BBB 3-4
+    assert bounds.floor(6, built) == pytest.approx(0)  # the blocks' cost bound, below it: the whole solves cost

@@ -10,22 +10,28 @@ Solving that handful of small problems (``period_problem``) one after another co
 solving the whole model costs, in the worst case, their product: its branch and bound must close
 each period's gap (say a knapsack of host-nation support at Kyiv) inside the others'. So:
 
-1. each block's problem is solved alone, lexicographically, for the shortfall levels; its proven
-   level values are lower bounds ``LB[i][k]`` on level i's part in each period k of the whole
-   problem, valid while the whole problem reaches ``Σ_k LB[j][k]`` on every level j before i.
-   (Induction: each period's part of level j is at least ``LB[j][k]``; the held sum equals the sum
-   of the bounds, so each part equals its bound; so period k's plan is a plan of its block's
-   problem that reaches its levels before i, and level i's part is at least ``LB[i][k]``.)
+1. each block's problem is solved alone, lexicographically; its proven level values are lower
+   bounds ``LB[i][k]`` on level i's part in each period k of the whole problem, valid while the
+   whole problem reaches ``Σ_k LB[j][k]`` on every level j before i. (Induction: each period's part
+   of level j is at least ``LB[j][k]``; the held sum equals the sum of the bounds, so each part
+   equals its bound; so period k's plan is a plan of its block's problem that reaches its levels
+   before i, and level i's part is at least ``LB[i][k]``.) The first period keeps its lift rule:
+   nothing is deployed before it, so the rule holds there alone (``blocks_of``).
 2. the whole solve then knows each level's bound before it starts: a plan reaching it needs no
    proof. (Each period's bound as a row of the whole model was tried and measured slower where the
-   links bind: family 2's small-sparse priority 5, 1.4 s without, 5.9 s with.)
-3. the blocks' plans put together, each task under one lead, repaired to keep every rule, start
-   the whole: where no link binds they reach every bound, and those levels need no solve.
+   links bind: family 2's small-sparse priority 5, 1.4 s without, 5.9 s with; on baseline-wave2's
+   cost level HiGHS then stays at its root, cutting, for minutes.)
+3. the plans of the blocks of ``scheduled(problem)`` (each rotating pledge on a fixed schedule that
+   keeps its limit), each task under one lead, repaired to keep every rule, start the whole: where
+   no link costs a level they reach its bound, and that level needs no solve.
 
-None of this changes an optimum, only the way there. It is an option
-(``PlanOptions(periods=True)``), off by default, and used only where lift or rotation splits a
-block (``worth_it``): the bounds are strong, but on the instances measured the blocks' seconds
-were not won back (``models/FORMULATION.md``, "Period by period first").
+None of this changes an optimum, only the way there. It is an option (``PlanOptions(periods=True)``),
+off by default, used only where lift or rotation splits a block (``worth_it``; elsewhere the whole
+model has one model period per block already, and the blocks' seconds were measured not to be won
+back). Without a time limit it proves baseline-wave2's five shortfall levels in about 70 s, which
+the whole model alone takes minutes each for; under a limit of 120 s its blocks, each given a share,
+prove only the first level, and the plan is worse than without it (``models/FORMULATION.md``,
+"Period by period first").
 """
 
 from __future__ import annotations
@@ -44,12 +50,33 @@ def relaxed(problem: Problem) -> Problem:
     return replace(problem, scenario=scenario, pledges=pledges)
 
 
+def blocks_of(problem: Problem) -> dict[int, tuple[int, ...]]:
+    """The blocks of identical periods of ``relaxed(problem)``, the first period a block of its own where
+    lift is on: nothing is deployed before it, so its lift rule (every arrival is a person there) holds
+    in that period alone and ``period_problem`` keeps it."""
+    blocks = period_blocks(relaxed(problem))
+    first = min(problem.scenario.periods, default=None)
+    if not problem.scenario.lift or first is None:
+        return blocks
+    out: dict[int, tuple[int, ...]] = {}
+    for k, ks in blocks.items():
+        if first in ks and len(ks) > 1:
+            rest = tuple(p for p in ks if p != first)
+            out[first], out[rest[0]] = (first,), rest
+        else:
+            out[k] = ks
+    return dict(sorted(out.items()))
+
+
 def period_problem(problem: Problem, k: int) -> Problem:
-    """Period k of ``relaxed(problem)`` alone: the tasks active and the pledges available in k, in k only.
+    """Period k of ``relaxed(problem)`` alone: the tasks active and the pledges available in k, in k only,
+    and in the first period the lift rule (``blocks_of``).
 
     Every plan of the whole problem, cut to period k, is a plan of it with period k's part of every level.
     """
     base = relaxed(problem)
+    if problem.scenario.lift and k == min(problem.scenario.periods):
+        base = replace(base, scenario=problem.scenario)
     tasks = []
     for t in base.tasks:
         if k in base.active_periods(t):
@@ -63,6 +90,32 @@ def period_problem(problem: Problem, k: int) -> Problem:
         else:
             pledges.append(replace(p, from_period=0, to_period=0))
     return replace(base, tasks=tuple(tasks), pledges=tuple(pledges))
+
+
+def scheduled(problem: Problem) -> Problem:
+    """The problem with each pledge whose rotation limit can bind (SPEC 5.3) put on a fixed schedule
+    that keeps the limit, and its tour dropped: a restriction, so its plans are plans of the problem.
+
+    A pledge of u units, tour T and dwell D either keeps ⌊u·T/(T+D)⌋ units in each of its periods (every
+    run of T + D periods then holds at most u·T unit-periods) or all u units for the first T of its
+    periods and none after (a run holds at most T of them): whichever gives more unit-periods, the
+    steady one among equals. Blocks of periods solved alone (``period_problem``) know nothing of
+    rotation; solved on this problem instead, their plans put together keep it.
+    """
+    pledges = []
+    for p in problem.pledges:
+        if not problem.rotation_windows(p):
+            pledges.append(p)
+            continue
+        avail = problem.pledge_periods(p)
+        steady = p.units * p.tour // (p.tour + p.dwell)
+        burst = min(p.tour, len(avail))
+        if steady * len(avail) >= p.units * burst:
+            pledges.append(replace(p, units=steady, tour=None, dwell=0))
+        else:
+            pledges.append(replace(p, from_period=avail.start, to_period=avail.start + burst - 1,
+                                   tour=None, dwell=0))
+    return replace(problem, pledges=tuple(pledges))
 
 
 @dataclass
@@ -106,14 +159,19 @@ def worth_it(problem: Problem, built: Built) -> bool:
     against 10.7 s (the lead, the same in every period, binds at priority 5, and the blocks' work
     is lost), f2-many-small-tasks 120 s unproven against 90 s, S 120 s unproven either way."""
     model_periods = {k for (_p, _t, _l, k) in built.x}
-    blocks = period_blocks(relaxed(problem))
+    blocks = blocks_of(problem)
     return any(len([k for k in model_periods if k in block]) > 1 for block in blocks.values())
 
 
 def solve_by_periods(problem: Problem, solve, time_limit: float | None) -> PeriodBounds | None:
-    """Solve each block of ``relaxed(problem)`` alone with ``solve(problem, built, time_limit, lower)`` (a
+    """Solve each block of ``blocks_of(problem)`` alone with ``solve(problem, built, time_limit, lower)`` (a
     lexicographic solve returning a Plan; ``lower`` a plan whose proven levels bound the problem's);
     None when some block has no proven first level.
+
+    The bounds come from the blocks of the relaxation. The plan put together comes from the blocks of
+    ``scheduled(problem)``, whose rotating pledges keep a schedule: a block whose periods have the same
+    data in both reuses the relaxation's plan; any other is solved with the relaxation's plan of its
+    first period as ``lower``, so that each level stops as soon as it reaches the relaxation's value.
 
     The blocks choose their leads each on its own, and among equally good plans they often differ
     (the baseline: 13 of 17 tasks). So each task then takes the lead of the most periods among the
@@ -123,23 +181,48 @@ def solve_by_periods(problem: Problem, solve, time_limit: float | None) -> Perio
     block's, and the blocks' plans fit together.
     """
     t0 = time.perf_counter()
-    base = relaxed(problem)
-    blocks = period_blocks(base)
-    todo = [k for k in sorted(blocks) if _has_work(base, k)]
+    blocks = blocks_of(problem)
+    todo = [k for k in sorted(blocks) if _has_work(problem, k)]
+    plan_problem = scheduled(problem)
+    plan_blocks = blocks_of(plan_problem) if plan_problem != problem else blocks
+    block_of = {p: k for k, ks in blocks.items() for p in ks}
+    changed = [k for k in sorted(plan_blocks) if _has_work(plan_problem, k)
+               and period_problem(plan_problem, k) != period_problem(problem, k)]
 
-    def left(n_left: int) -> float | None:
-        return None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - t0)) / n_left
+    def left() -> float | None:  # each block may use all that is left: what it does not use passes on
+        return None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - t0))
 
-    solved: dict[int, tuple[Built, Plan]] = {}
-    for n_done, k in enumerate(todo):
+    bounded: dict[int, tuple[Built, Plan]] = {}
+    for k in todo:
         sub = period_problem(problem, k)
-        built = _shortfall_levels(build(sub))
-        solved[k] = (built, solve(sub, built, left(2 * len(todo) - n_done), None))
-    if not solved:
+        built = build(sub)
+        bounded[k] = (built, solve(sub, built, left(), None))
+    if not bounded:
         return None
-    proven = min(len(plan.info.proven) for _b, plan in solved.values())
+    proven = min(len(plan.info.proven) for _b, plan in bounded.values())
     if not proven:
         return None
+    names = [lv.name for lv in bounded[todo[0]][1].info.levels][:proven]
+    per_period: list[dict[int, float]] = [{} for _ in names]
+    for k, (built, plan) in bounded.items():
+        for i, (lv, obj) in enumerate(zip(plan.info.levels[:proven], built.objectives)):
+            for p in blocks[k]:
+                per_period[i][p] = lv.value - obj.constant
+    solved: dict[int, tuple[Built, Plan]] = {}
+    for k in sorted(plan_blocks):
+        if k in changed:
+            sub = period_problem(plan_problem, k)
+            built = build(sub)
+            lower = bounded.get(block_of[k], (None, None))[1]
+            solved[k] = (built, solve(sub, built, left(), lower))
+        elif block_of[k] in bounded:
+            solved[k] = bounded[block_of[k]]
+    plan = _joined(solved, plan_blocks, solve, left)
+    return PeriodBounds(names, per_period, plan)
+
+
+def _joined(solved: dict[int, tuple[Built, Plan]], blocks: dict[int, tuple[int, ...]], solve, left) -> Plan:
+    """The blocks' plans put together, each task under one lead (see ``solve_by_periods``)."""
     votes: dict[str, dict[str, int]] = {}
     eligible: dict[str, set[str]] = {}  # the nations that may lead the task in every block that staffs it
     for k, (built, plan) in solved.items():
@@ -151,38 +234,23 @@ def solve_by_periods(problem: Problem, solve, time_limit: float | None) -> Perio
     chosen = {tid: max(sorted(eligible[tid] or counts), key=lambda n: counts.get(n, 0))
               for tid, counts in votes.items()}
     others = [k for k, (_b, plan) in solved.items() if any(chosen[t] != n for t, n in plan.leads.items())]
-    for n_done, k in enumerate(others):
+    for k in others:
         built, plan = solved[k]
         fixed = _with_leads(built, chosen)
-        again = solve(built.problem, fixed, left(len(others) - n_done), plan)
-        if len(again.info.proven) >= len(plan.info.proven) and all(
-                abs(a.value - b.value) <= 1e-6 * max(1.0, abs(b.value))
-                for a, b in zip(again.info.levels, plan.info.levels)):
-            solved[k] = (built, again)
-    names = [lv.name for lv in solved[todo[0]][1].info.levels][:proven]
-    per_period: list[dict[int, float]] = [{} for _ in names]
+        led = solve(built.problem, fixed, left(), plan)
+        if all(abs(a.value - b.value) <= 1e-6 * max(1.0, abs(b.value))
+               for a, b in zip(led.info.levels, plan.info.levels) if a.name.startswith("shortfall")):
+            solved[k] = (built, led)
     allocations: list[Allocation] = []
     for k, (built, plan) in solved.items():
-        for i, (lv, obj) in enumerate(zip(plan.info.levels[:proven], built.objectives)):
-            for p in blocks[k]:
-                per_period[i][p] = lv.value - obj.constant
         for a in plan.allocations:
             allocations.extend(replace(a, period=p) for p in blocks[k])
-    joined = Plan(tuple(sorted(allocations, key=lambda a: (a.period, a.task, a.location, a.pledge))), chosen, None)
-    return PeriodBounds(names, per_period, joined)
-
-
-def _shortfall_levels(built: Built) -> Built:
-    """``built`` with the shortfall levels only. The cost and contributions levels of the blocks would
-    bound the whole only where no link binds up to them, and cost as much again (baseline-wave2: 9 s of
-    each block's 15 s)."""
-    built.objectives = [o for o in built.objectives if o.name.startswith("shortfall")]
-    return built
+    return Plan(tuple(sorted(allocations, key=lambda a: (a.period, a.task, a.location, a.pledge))), chosen, None)
 
 
 def _with_leads(built: Built, leads: dict[str, str]) -> Built:
     """``built`` again, each task in ``leads`` with only that nation as a possible lead."""
-    fixed = _shortfall_levels(build(built.problem))
+    fixed = build(built.problem)
     for (n, tid), col in fixed.lead.items():
         if tid in leads and leads[tid] != n:
             fixed.model.ub[col] = 0.0

@@ -49,8 +49,9 @@ class PlanOptions:
     # the three devices apply to the default formulation only: the naive one is the plain reference
     dive: str = "priority"
     # solve each block of identical periods alone first, where lift or rotation splits blocks, for the
-    # shortfall levels' bounds and a start (periods.py); off by default: measured slower under a time
-    # limit (models/FORMULATION.md, "Period by period first"); default formulation only
+    # levels' bounds and a start (periods.py); off by default: it proves baseline-wave2's shortfall
+    # levels without a time limit, but under one its blocks starve (models/FORMULATION.md, "Period by
+    # period first"); default formulation only
     periods: bool = False
 
     def as_dict(self) -> dict:
@@ -136,6 +137,8 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
                 if joined is not None and _better(built, joined, current, i):
                     current = joined
                     start_value = obj.value(current)
+            t_level = time.perf_counter()  # the blocks' seconds are not this level's
+            remaining = None if options.time_limit is None else max(0.0, options.time_limit - (t_level - t_start))
         by_period = None if by_periods is None else by_periods.floor(i, built)
         if by_period is not None:
             floor = by_period if floor is None else max(floor, by_period)
