@@ -317,7 +317,9 @@ class _HighsSession(Session):
         status, info = h.getModelStatus(), h.getInfo()
         if start is not None and info.primal_solution_status == 2 and not self._consistent(objective, info):
             # HiGHS 1.16 can report a better objective than the solution it hands back
-            # (it returns the unimproved MIP start); solve again without the start
+            # (it returns the unimproved MIP start); solve again without the start, in the time left
+            if options.time_limit:
+                h.setOptionValue("time_limit", max(0.01, float(options.time_limit) - (time.perf_counter() - t0)))
             h.clearSolver()
             self._run(options.progress)
             status, info = h.getModelStatus(), h.getInfo()

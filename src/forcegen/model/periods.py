@@ -25,13 +25,13 @@ each period's gap (say a knapsack of host-nation support at Kyiv) inside the oth
    keeps its limit), each task under one lead, repaired to keep every rule, start the whole: where
    no link costs a level they reach its bound, and that level needs no solve.
 
-None of this changes an optimum, only the way there. It is an option (``PlanOptions(periods=True)``),
-off by default, used only where lift or rotation splits a block (``worth_it``; elsewhere the whole
-model has one model period per block already, and the blocks' seconds were measured not to be won
-back). Without a time limit it proves baseline-wave2's five shortfall levels in about 70 s, which
-the whole model alone takes minutes each for; under a limit of 120 s its blocks, each given a share,
-prove only the first level, and the plan is worse than without it (``models/FORMULATION.md``,
-"Period by period first").
+None of this changes an optimum, only the way there. It is on by default
+(``PlanOptions(periods=True)``) where lift or rotation splits a block (``worth_it``), and nowhere else:
+there the whole model has one model period per block already, and the blocks' seconds were measured
+not to be won back. Under a time limit the blocks solve the shortfall levels only, and may use half
+of it (``solve.PERIODS_SHARE``). Measured on baseline-wave2 (``models/FORMULATION.md``, "Period by
+period first"): its five shortfall levels proven in about 35 s (70 s with every level, without a
+limit), where the whole model alone took 216 s for priority 2 and 231 s for priority 3.
 """
 
 from __future__ import annotations
@@ -192,10 +192,11 @@ def solve_by_periods(problem: Problem, solve, time_limit: float | None) -> Perio
     def left() -> float | None:  # each block may use all that is left: what it does not use passes on
         return None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - t0))
 
+    levels = _every_level if time_limit is None else _shortfall_levels
     bounded: dict[int, tuple[Built, Plan]] = {}
     for k in todo:
         sub = period_problem(problem, k)
-        built = build(sub)
+        built = levels(build(sub))
         bounded[k] = (built, solve(sub, built, left(), None))
     if not bounded:
         return None
@@ -212,16 +213,16 @@ def solve_by_periods(problem: Problem, solve, time_limit: float | None) -> Perio
     for k in sorted(plan_blocks):
         if k in changed:
             sub = period_problem(plan_problem, k)
-            built = build(sub)
+            built = levels(build(sub))
             lower = bounded.get(block_of[k], (None, None))[1]
             solved[k] = (built, solve(sub, built, left(), lower))
         elif block_of[k] in bounded:
             solved[k] = bounded[block_of[k]]
-    plan = _joined(solved, plan_blocks, solve, left)
+    plan = _joined(solved, plan_blocks, solve, left, levels)
     return PeriodBounds(names, per_period, plan)
 
 
-def _joined(solved: dict[int, tuple[Built, Plan]], blocks: dict[int, tuple[int, ...]], solve, left) -> Plan:
+def _joined(solved: dict[int, tuple[Built, Plan]], blocks: dict[int, tuple[int, ...]], solve, left, levels) -> Plan:
     """The blocks' plans put together, each task under one lead (see ``solve_by_periods``)."""
     votes: dict[str, dict[str, int]] = {}
     eligible: dict[str, set[str]] = {}  # the nations that may lead the task in every block that staffs it
@@ -236,7 +237,7 @@ def _joined(solved: dict[int, tuple[Built, Plan]], blocks: dict[int, tuple[int, 
     others = [k for k, (_b, plan) in solved.items() if any(chosen[t] != n for t, n in plan.leads.items())]
     for k in others:
         built, plan = solved[k]
-        fixed = _with_leads(built, chosen)
+        fixed = _with_leads(levels(build(built.problem)), chosen)
         led = solve(built.problem, fixed, left(), plan)
         if all(abs(a.value - b.value) <= 1e-6 * max(1.0, abs(b.value))
                for a, b in zip(led.info.levels, plan.info.levels) if a.name.startswith("shortfall")):
@@ -248,9 +249,20 @@ def _joined(solved: dict[int, tuple[Built, Plan]], blocks: dict[int, tuple[int, 
     return Plan(tuple(sorted(allocations, key=lambda a: (a.period, a.task, a.location, a.pledge))), chosen, None)
 
 
-def _with_leads(built: Built, leads: dict[str, str]) -> Built:
-    """``built`` again, each task in ``leads`` with only that nation as a possible lead."""
-    fixed = build(built.problem)
+def _every_level(built: Built) -> Built:
+    return built
+
+
+def _shortfall_levels(built: Built) -> Built:
+    """``built`` with the shortfall levels only: under a time limit the blocks' cost and contributions
+    levels cost as much again as the rest (baseline-wave2: 68 s against 30 s for every block), and bound
+    the whole only where no link costs anything up to them."""
+    built.objectives = [o for o in built.objectives if o.name.startswith("shortfall")]
+    return built
+
+
+def _with_leads(fixed: Built, leads: dict[str, str]) -> Built:
+    """``fixed`` (a fresh build of a block), each task in ``leads`` with only that nation as a possible lead."""
     for (n, tid), col in fixed.lead.items():
         if tid in leads and leads[tid] != n:
             fixed.model.ub[col] = 0.0

@@ -13,8 +13,10 @@ default") a level is settled without a solve when its start reaches a bound know
 advance (0 for non-negative levels; a restricted what-if's baseline, ``lower``); a
 shortfall level is otherwise first dived (``_priority_dive``: only its own tasks
 re-planned, exact on the first level) and then solved as one model from the best plan
-found. Solving part by part (``decompose.py``) and through the lead-share relaxation
-(``_solve_lead_first``) are options, off by default. With a time limit, each level gets
+found. Where lift or rotation keeps identical periods apart, each block of periods is
+first solved alone (``periods.py``): its proven values bound the levels, and the blocks'
+plans put together start them. Solving part by part (``decompose.py``) and through the
+lead-share relaxation (``_solve_lead_first``) are options, off by default. With a time limit, each level gets
 ``level_budget`` of what is left, so that no level starves the ones after it.
 """
 
@@ -49,10 +51,9 @@ class PlanOptions:
     # the three devices apply to the default formulation only: the naive one is the plain reference
     dive: str = "priority"
     # solve each block of identical periods alone first, where lift or rotation splits blocks, for the
-    # levels' bounds and a start (periods.py); off by default: it proves baseline-wave2's shortfall
-    # levels without a time limit, but under one its blocks starve (models/FORMULATION.md, "Period by
-    # period first"); default formulation only
-    periods: bool = False
+    # levels' bounds and a start (periods.py; models/FORMULATION.md, "Period by period first");
+    # default formulation only
+    periods: bool = True
 
     def as_dict(self) -> dict:
         return {"solver": self.solver, "time_limit": self.time_limit, "gap": self.gap, "threads": self.threads,
