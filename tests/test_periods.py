@@ -87,6 +87,11 @@ def test_blocks_agree_on_one_lead_and_settle_every_level(solver):
     assert [bounds.floor(i, built) is not None for i in range(1, 8)] == [True] * 7
     for i, obj in enumerate(built.objectives, start=1):
         assert obj.value(joined) == pytest.approx(bounds.floor(i, built)), obj.name
+    # under a time limit the blocks solve the shortfall levels only: cost and contributions are unbounded
+    limited = solve_by_periods(problem, lambda sub, b, left, lower: solve_problem(
+        sub, PlanOptions(solver=solver, periods=False, time_limit=left), built=b, lower=lower), 60.0)
+    assert limited.names == [f"shortfall_p{k}" for k in range(1, 6)]
+    assert [limited.floor(i, built) is not None for i in range(1, 8)] == [True] * 5 + [False] * 2
 
 
 def test_device_only_where_links_split_blocks():
