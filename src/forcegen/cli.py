@@ -279,6 +279,9 @@ class Progress:
         elif kind == "cache_hit":
             c.print(f"  {data['what']} from cache: {data['status']} at all {data['levels']} levels "
                     f"(solved in {data['runtime_s']:.1f} s when stored)")
+        elif kind == "periods_done":
+            self._stop()
+            c.print(f"  each block of periods alone: {data['levels']} levels bounded ({data['seconds']:.1f} s)")
         elif kind == "level_start":
             self._stop()
             if c.is_terminal:

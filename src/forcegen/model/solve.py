@@ -239,20 +239,22 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
     return extract_plan(built, current, info)
 
 
-PERIODS_SHARE = 0.5  # of the time limit, at most, for solving the blocks of periods alone
+PERIODS_SHARE = 0.5  # of the time left, at most, for solving the blocks of periods alone
 
 
 def _solve_periods(problem: Problem, options: PlanOptions, emit: Event, t_start: float) -> PeriodBounds | None:
-    """Each block of identical periods solved alone (periods.py), within its share of the time limit."""
+    """Each block of identical periods solved alone (periods.py), within its share of the time left."""
     emit("phase", {"name": "solve period by period"})
-    limit = None if options.time_limit is None else options.time_limit * PERIODS_SHARE
+    t_phase = time.perf_counter()
+    limit = None if options.time_limit is None else \
+        max(0.0, options.time_limit - (t_phase - t_start)) * PERIODS_SHARE
     sub_options = replace(options, periods=False)
 
     def solve(sub: Problem, sub_built: Built, left: float | None, lower: Plan | None) -> Plan:
         return solve_problem(sub, replace(sub_options, time_limit=left), built=sub_built, lower=lower)
 
     result = solve_by_periods(problem, solve, limit)
-    emit("periods_done", {"seconds": time.perf_counter() - t_start,
+    emit("periods_done", {"seconds": time.perf_counter() - t_phase,
                           "levels": 0 if result is None else len(result.per_period)})
     return result
 
