@@ -80,18 +80,21 @@ def test_blocks_agree_on_one_lead_and_settle_every_level(solver):
     assert [lv.value for lv in again.info.levels] == [lv.value for lv in plan.info.levels]
     # the blocks' plans, joined under one lead, reach every level's bound: no solve there
     built = build(problem)
-    bounds = solve_by_periods(problem, lambda sub, b, left, lower: solve_problem(
-        sub, PlanOptions(solver=solver, periods=False), built=b, lower=lower), None)
+    bounds = solve_by_periods(problem, lambda sub, b, left, lower, start=None: solve_problem(
+        sub, PlanOptions(solver=solver, periods=False), built=b, lower=lower, start=start), None)
     joined = repaired_start(built, bounds.plan)
     assert joined is not None
     assert [bounds.floor(i, built) is not None for i in range(1, 8)] == [True] * 7
     for i, obj in enumerate(built.objectives, start=1):
         assert obj.value(joined) == pytest.approx(bounds.floor(i, built)), obj.name
     # under a time limit the blocks solve the shortfall levels only: cost and contributions are unbounded
-    limited = solve_by_periods(problem, lambda sub, b, left, lower: solve_problem(
-        sub, PlanOptions(solver=solver, periods=False, time_limit=left), built=b, lower=lower), 60.0)
+    limited = solve_by_periods(problem, lambda sub, b, left, lower, start=None: solve_problem(
+        sub, PlanOptions(solver=solver, periods=False, time_limit=left), built=b, lower=lower, start=start), 60.0)
     assert limited.names == [f"shortfall_p{k}" for k in range(1, 6)]
     assert [limited.floor(i, built) is not None for i in range(1, 8)] == [True] * 5 + [False] * 2
+    # ... and then, with the time left, take each block's plan on to cost and contributions: the same start
+    again = repaired_start(built, limited.plan)
+    assert [obj.value(again) for obj in built.objectives] == pytest.approx([obj.value(joined) for obj in built.objectives])
 
 
 def test_device_only_where_links_split_blocks():
@@ -132,7 +135,7 @@ def test_lift_of_the_first_period_is_in_the_blocks_bound():
     # p1 = 0; their bound on p1, 1, is the optimum (without the first period's lift it would be 0).
     problem = problem_from_rows(lift_binds())
     built = build(problem)
-    bounds = solve_by_periods(problem, lambda sub, b, left, lower: solve_problem(sub, built=b, lower=lower), None)
+    bounds = solve_by_periods(problem, lambda sub, b, left, lower, start=None: solve_problem(sub, built=b, lower=lower, start=start), None)
     obj = built.objectives[0]
     assert obj.constant + bounds.floor(1, built) == pytest.approx(1)
     assert bounds.per_period[0][1] - bounds.per_period[0][2] == pytest.approx(1)  # one company short in period 1
@@ -164,10 +167,27 @@ def test_blocks_of_the_schedule_put_together_keep_rotation(solver):
     plan = solve_and_verify(problem, solver, periods=True)
     assert_levels(plan, p1=0, cost=20, contributions=4)
     built = build(problem)
-    bounds = solve_by_periods(problem, lambda sub, b, left, lower: solve_problem(
-        sub, PlanOptions(solver=solver), built=b, lower=lower), None)
+    bounds = solve_by_periods(problem, lambda sub, b, left, lower, start=None: solve_problem(
+        sub, PlanOptions(solver=solver), built=b, lower=lower, start=start), None)
     joined = repaired_start(built, bounds.plan)
     assert joined is not None
     assert built.objectives[0].value(joined) == pytest.approx(bounds.floor(1, built))  # p1 reached: no solve
     assert built.objectives[5].value(joined) == pytest.approx(20)  # the schedule's cost: AAA 1-2, BBB 3-4
     assert bounds.floor(6, built) == pytest.approx(0)  # the blocks' cost bound, below it: the whole solves cost
+
+
+@solvers
+def test_under_a_time_limit_each_blocks_plan_is_taken_on_to_cost(solver):
+    # T1 needs 1 INF in periods 1-2; AAA pledges 1 at 100 a period, BBB 1 at 10. Lift 1,000 never binds
+    # but splits period 1 off. The blocks solved at the shortfall levels alone may take AAA (cost 200);
+    # taken on to cost with the time left, each takes BBB: the plan put together costs 20, the optimum.
+    r = rows(2, tasks=[task("T1", end=2)], requirements=[need("T1", 1)],
+             pledges=[pledge("P-A", "AAA", 1, cost=100), pledge("P-B", "BBB", 1, cost=10)], lift_capacity=1000)
+    problem = problem_from_rows(r)
+    built = build(problem)
+    bounds = solve_by_periods(problem, lambda sub, b, left, lower, start=None: solve_problem(
+        sub, PlanOptions(solver=solver, time_limit=left), built=b, lower=lower, start=start), 60.0)
+    joined = repaired_start(built, bounds.plan)
+    assert built.objectives[5].name == "cost" and built.objectives[5].value(joined) == pytest.approx(20)
+    plan = solve_and_verify(problem, solver, time_limit=60.0)
+    assert_levels(plan, p1=0, cost=20, contributions=2)

@@ -164,9 +164,14 @@ def worth_it(problem: Problem, built: Built) -> bool:
 
 
 def solve_by_periods(problem: Problem, solve, time_limit: float | None) -> PeriodBounds | None:
-    """Solve each block of ``blocks_of(problem)`` alone with ``solve(problem, built, time_limit, lower)`` (a
-    lexicographic solve returning a Plan; ``lower`` a plan whose proven levels bound the problem's);
-    None when some block has no proven first level.
+    """Solve each block of ``blocks_of(problem)`` alone with ``solve(problem, built, time_limit, lower, start)``
+    (a lexicographic solve returning a Plan; ``lower`` a plan whose proven levels bound the problem's,
+    ``start`` a plan to start from, optional); None when some block has no proven first level.
+
+    Without a time limit each block is solved at every level. Under one (``time_limit``, for all the
+    blocks) each is first solved at its shortfall levels only, which bound the whole; then, with the
+    time left, each block's plan under the leads chosen is taken on to cost and contributions from
+    itself (its shortfall levels settle at once), for a better start of the whole's later levels.
 
     The bounds come from the blocks of the relaxation. The plan put together comes from the blocks of
     ``scheduled(problem)``, whose rotating pledges keep a schedule: a block whose periods have the same
@@ -218,12 +223,33 @@ def solve_by_periods(problem: Problem, solve, time_limit: float | None) -> Perio
             solved[k] = (built, solve(sub, built, left(), lower))
         elif block_of[k] in bounded:
             solved[k] = bounded[block_of[k]]
-    plan = _joined(solved, plan_blocks, solve, left, levels)
-    return PeriodBounds(names, per_period, plan)
+    chosen = _one_lead(solved, plan_blocks, solve, left, levels)
+    if time_limit is not None:  # the blocks' other levels, with the time left, each from its plan: a better start
+        for k, (built, plan) in list(solved.items()):
+            if left() <= 0:
+                break
+            fixed = _with_leads(build(built.problem), chosen)
+            more = solve(built.problem, fixed, left(), plan, plan)
+            if _same_shortfall(more, plan):
+                solved[k] = (fixed, more)
+    allocations: list[Allocation] = []
+    for k, (_built, plan) in solved.items():
+        for a in plan.allocations:
+            allocations.extend(replace(a, period=p) for p in plan_blocks[k])
+    joined = Plan(tuple(sorted(allocations, key=lambda a: (a.period, a.task, a.location, a.pledge))), chosen, None)
+    return PeriodBounds(names, per_period, joined)
 
 
-def _joined(solved: dict[int, tuple[Built, Plan]], blocks: dict[int, tuple[int, ...]], solve, left, levels) -> Plan:
-    """The blocks' plans put together, each task under one lead (see ``solve_by_periods``)."""
+def _same_shortfall(a: Plan, b: Plan) -> bool:
+    """Whether plan a has plan b's value on every shortfall level."""
+    return all(abs(x.value - y.value) <= 1e-6 * max(1.0, abs(y.value))
+               for x, y in zip(a.info.levels, b.info.levels) if x.name.startswith("shortfall"))
+
+
+def _one_lead(solved: dict[int, tuple[Built, Plan]], blocks: dict[int, tuple[int, ...]], solve, left,
+              levels) -> dict[str, str]:
+    """Each task's one lead, and the blocks' plans in ``solved`` made to keep it where they can at the
+    same shortfall levels (see ``solve_by_periods``)."""
     votes: dict[str, dict[str, int]] = {}
     eligible: dict[str, set[str]] = {}  # the nations that may lead the task in every block that staffs it
     for k, (built, plan) in solved.items():
@@ -239,14 +265,9 @@ def _joined(solved: dict[int, tuple[Built, Plan]], blocks: dict[int, tuple[int, 
         built, plan = solved[k]
         fixed = _with_leads(levels(build(built.problem)), chosen)
         led = solve(built.problem, fixed, left(), plan)
-        if all(abs(a.value - b.value) <= 1e-6 * max(1.0, abs(b.value))
-               for a, b in zip(led.info.levels, plan.info.levels) if a.name.startswith("shortfall")):
+        if _same_shortfall(led, plan):
             solved[k] = (built, led)
-    allocations: list[Allocation] = []
-    for k, (built, plan) in solved.items():
-        for a in plan.allocations:
-            allocations.extend(replace(a, period=p) for p in blocks[k])
-    return Plan(tuple(sorted(allocations, key=lambda a: (a.period, a.task, a.location, a.pledge))), chosen, None)
+    return chosen
 
 
 def _every_level(built: Built) -> Built:

@@ -250,8 +250,9 @@ def _solve_periods(problem: Problem, options: PlanOptions, emit: Event, t_start:
         max(0.0, options.time_limit - (t_phase - t_start)) * PERIODS_SHARE
     sub_options = replace(options, periods=False)
 
-    def solve(sub: Problem, sub_built: Built, left: float | None, lower: Plan | None) -> Plan:
-        return solve_problem(sub, replace(sub_options, time_limit=left), built=sub_built, lower=lower)
+    def solve(sub: Problem, sub_built: Built, left: float | None, lower: Plan | None,
+              start: Plan | None = None) -> Plan:
+        return solve_problem(sub, replace(sub_options, time_limit=left), built=sub_built, lower=lower, start=start)
 
     result = solve_by_periods(problem, solve, limit)
     emit("periods_done", {"seconds": time.perf_counter() - t_phase,
