@@ -3,7 +3,7 @@
 
 ``generate(size, seed)`` returns raw rows (sheet name -> list of dicts keyed by
 column name) for the sheets of SPEC section 1, shaped like the bundled baseline
-(``inputs/baseline.xlsx``):
+without SPEC section 5 (``inputs/baseline-core.xlsx``):
 
 * nations: mostly European, a few non-European; ``fair_share`` by GDP, summing to 1;
 * capabilities across all seven domains, personnel per unit 0..250 like the baseline;

@@ -344,7 +344,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description="what-if and sweep against one plan (see benchmarks/README.md)")
     ap.add_argument("--instance", default="baseline",
                     help="a runner instance name (baseline, S, f2-small-sparse, baseline-wave2+rules …) or a path "
-                         "to an input workbook (default: baseline, inputs/baseline.xlsx)")
+                         "to an input workbook (default: baseline, inputs/baseline-core.xlsx)")
     ap.add_argument("--drop-nation", default=None, metavar="ID",
                     help="the nation the what-if drops (default DEU; when the instance has none, the nation "
                          "pledging the most personnel)")

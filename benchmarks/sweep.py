@@ -1,6 +1,6 @@
 """Wall time of a leave-one-out sweep with 1 and 2 local workers and on a Dask LocalCluster.
 
-    python benchmarks/sweep.py [--input inputs/baseline.xlsx] [--kind leave-one-out]
+    python benchmarks/sweep.py [--input inputs/baseline-core.xlsx] [--kind leave-one-out]
                                [--time-limit 120] [--runs local1,local2,dask2]
                                [--out benchmarks/SWEEP_RESULTS.md]
 
@@ -57,7 +57,7 @@ def run_once(name: str, input_path: Path, kind: str, time_limit: float | None):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("--input", type=Path, default=ROOT / "inputs" / "baseline.xlsx")
+    ap.add_argument("--input", type=Path, default=ROOT / "inputs" / "baseline-core.xlsx")
     ap.add_argument("--kind", default="leave-one-out")
     ap.add_argument("--time-limit", type=float, default=120.0)
     ap.add_argument("--runs", default="local1,local2,dask2")

@@ -2,17 +2,19 @@
 """Build the bundled baseline workbook from the CSV files of the shared data.
 
 Reads one CSV per input sheet (file name = sheet name in lower case) from
-``../shared/data/baseline`` (relative to the repository root; ``--data`` to
-change it), converts every cell according to its schema column (whole numbers
-as ints, decimals as floats, blanks as empty cells, the rest as text), writes
+``../shared/data/baseline-wave2`` (relative to the repository root; ``--data`` to
+change it): the baseline scenario with the facts of every rule of SPEC section 5.
+Converts every cell according to its schema column (whole numbers as ints,
+decimals as floats, blanks as empty cells, the rest as text), writes
 ``inputs/baseline.xlsx`` through ``forcegen.workbook.template.write_input_workbook``
 with a ``Notes`` sheet on the scenario and its sources, copies it byte for byte
 to ``src/forcegen/data/baseline.xlsx`` (shipped inside the package), and checks
-that it validates.
+that it validates. The same scenario without section 5 (``../shared/data/baseline``)
+is written beside it as ``inputs/baseline-core.xlsx``.
 
 The output is deterministic: the same CSV files give the same bytes.
 
-    python scripts/build_baseline.py            # rebuild the files (and inputs/baseline-wave2.xlsx)
+    python scripts/build_baseline.py            # rebuild the files (and inputs/baseline-core.xlsx)
     python scripts/build_baseline.py --check    # exit 1 if they are out of date
 """
 
@@ -33,11 +35,13 @@ from forcegen.workbook.read import read_problem
 from forcegen.workbook.template import write_input_workbook
 
 REPO = Path(__file__).resolve().parents[1]
-DEFAULT_DATA = REPO.parent / "shared" / "data" / "baseline"
-OUTPUTS = (REPO / "inputs" / "baseline.xlsx", REPO / "src" / "forcegen" / "data" / "baseline.xlsx")
-#: the same scenario with the facts of SPEC section 5 (every rule on), written beside the bundled baseline
+#: the bundled baseline: the scenario with the facts of SPEC section 5 (every rule on)
 WAVE2_DATA = REPO.parent / "shared" / "data" / "baseline-wave2"
-WAVE2_OUTPUTS = (REPO / "inputs" / "baseline-wave2.xlsx",)
+DEFAULT_DATA = WAVE2_DATA
+OUTPUTS = (REPO / "inputs" / "baseline.xlsx", REPO / "src" / "forcegen" / "data" / "baseline.xlsx")
+#: the same scenario without SPEC section 5 (sections 1-4 only), written beside the bundled baseline
+CORE_DATA = REPO.parent / "shared" / "data" / "baseline"
+CORE_OUTPUTS = (REPO / "inputs" / "baseline-core.xlsx",)
 #: fixed document creation time, so that the workbook's bytes are reproducible
 CREATED = datetime(2026, 1, 6, 12, 0, 0)
 
@@ -162,7 +166,7 @@ def typed(col: Column, raw: str | None, where: str) -> object:
 
 
 WAVE2_NOTES = [
-    "Section 5 rules (this workbook, baseline-wave2): every rule of SPEC section 5 is on. Sustainment: 40 t of "
+    "Section 5 rules (this workbook, built from baseline-wave2): every rule of SPEC section 5 is on. Sustainment: 40 t of "
     "supply a day per 1,000 personnel from sources within 300 km (host-nation support, large at the Polish and "
     "Romanian hubs and low inside Ukraine, and depot units of 300 t a day); lift: 4,000 personnel a month by "
     "surface and charter plus 1,500 per airlift detachment; rotation: tour and dwell on a few held pledges; "
@@ -185,8 +189,8 @@ def main(argv: list[str] | None = None) -> int:
                     help="write nothing; exit 1 if the committed workbooks differ from a fresh build")
     args = ap.parse_args(argv)
     builds = [(args.data, OUTPUTS)]
-    if args.data == DEFAULT_DATA and WAVE2_DATA.is_dir():
-        builds.append((WAVE2_DATA, WAVE2_OUTPUTS))
+    if args.data == DEFAULT_DATA and CORE_DATA.is_dir():
+        builds.append((CORE_DATA, CORE_OUTPUTS))
     stale = []
     for data, outputs in builds:
         try:

@@ -140,7 +140,7 @@ def baseline_cases() -> list[tuple[str, dict, dict]]:
 
     read.build_problem = build_problem
     try:
-        problem = read.read_problem(ROOT / "inputs" / "baseline.xlsx")
+        problem = read.read_problem(ROOT / "inputs" / "baseline-core.xlsx")
     finally:
         read.build_problem = real
     plan = solve_problem(problem, PlanOptions(solver="highs", time_limit=120))

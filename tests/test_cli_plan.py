@@ -128,6 +128,35 @@ def test_time_limited_run_is_feasible_not_optimal_and_still_keeps_every_rule(tmp
     assert verified.exit_code == 0, verified.output
 
 
+def test_the_bundled_baseline_gets_a_time_limit_unless_one_is_given(tmp_path, monkeypatch):
+    # its cost and contributions are not proven in minutes: plain `forcegen plan` must still end
+    monkeypatch.setattr("forcegen.cli.BUNDLED_TIME_LIMIT", 1.0)
+    out = tmp_path / "plan.xlsx"
+    result = CliRunner().invoke(cli, ["plan", "-o", str(out), "--json", "--no-cache"])
+    assert result.exit_code == 0, result.output
+    assert "solved with --time-limit 1 unless another is given" in result.stderr
+    data = json.loads(result.stdout)
+    assert data["status"] == "feasible" and out.is_file()
+    wb = openpyxl.load_workbook(out, read_only=True)
+    assert {"Sustainment", "Deployment", "Rotation", "Montreux"} <= set(wb.sheetnames)  # every rule of SPEC 5 on
+    # the same file anywhere, named as INPUT, gets the same limit; another input keeps "no limit = prove"
+    from forcegen.cli import _bundled_baseline
+
+    copy = tmp_path / "my-baseline.xlsx"
+    copy.write_bytes(_bundled_baseline().read_bytes())
+    again = CliRunner().invoke(cli, ["plan", str(copy), "-o", str(tmp_path / "again.xlsx"), "--json", "--no-cache"])
+    assert again.exit_code == 0 and "--time-limit 1 unless another" in again.stderr
+    given = CliRunner().invoke(cli, ["plan", str(copy), "-o", str(tmp_path / "given.xlsx"), "--time-limit", "0.5",
+                                     "--json", "--no-cache"])
+    assert given.exit_code == 0 and "unless another" not in given.stderr
+
+
+def test_another_input_gets_no_time_limit_by_default(tiny_input, tmp_path):
+    result = CliRunner().invoke(cli, ["plan", str(tiny_input), "-o", str(tmp_path / "p.xlsx"), "--json"])
+    assert result.exit_code == 0 and "unless another" not in result.stderr
+    assert json.loads(result.stdout)["status"] == "optimal"
+
+
 def test_same_input_same_plan(tiny_input, tmp_path):
     import pandas as pd
 

@@ -115,14 +115,15 @@ def test_solving_by_parts_changes_no_level_of_a_stable_what_if(rows):
     _same_levels(on, off)
 
 
-def test_the_bundled_baseline_splits_into_its_period_blocks():
-    from forcegen.cli import _bundled_baseline
+def test_the_core_baseline_splits_into_its_period_blocks():
+    from solving import CORE_BASELINE
+
     from forcegen.model.backends import get_backend
     from forcegen.model.build import build
     from forcegen.model.decompose import PartSolver
     from forcegen.workbook.read import read_problem
 
-    built = build(read_problem(_bundled_baseline()))
+    built = build(read_problem(CORE_BASELINE))
     parts = PartSolver.create(built, get_backend("highs"))
     assert parts is not None and len(parts.parts) >= len(built.blocks)
 

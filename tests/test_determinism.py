@@ -169,9 +169,9 @@ def test_the_instance_has_several_optimal_plans(highs_runs, cpsat_runs):
 
 @pytest.mark.slow
 def test_ten_runs_of_the_baseline_write_byte_identical_allocations(tmp_path):
-    from forcegen.cli import _bundled_baseline
+    from solving import CORE_BASELINE
 
-    baseline = _bundled_baseline().resolve()  # the commands run in another folder
+    baseline = CORE_BASELINE.resolve()  # the commands run in another folder
     sheets = [plan_in_process(baseline, tmp_path / f"run{i}.xlsx", "highs", 1)[1] for i in range(RUNS - 4)]
     sheets += plan_commands(baseline, [(tmp_path / f"cli{i}.xlsx", "highs", 1) for i in range(4)], tmp_path)
     assert_all_equal(sheets, "baseline, HiGHS --threads 1")

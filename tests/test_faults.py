@@ -341,11 +341,12 @@ def test_same_file_never_raises_on_a_symlink_loop(tmp_path, tiny_input):
 
 
 def baseline_model():
-    """The model of a problem whose first level CBC does not finish at once (the bundled baseline)."""
-    from forcegen.cli import _bundled_baseline
+    """The model of a problem whose first level CBC does not finish at once (the core baseline)."""
+    from solving import CORE_BASELINE
+
     from forcegen.workbook.read import read_problem
 
-    built = build(read_problem(_bundled_baseline()))
+    built = build(read_problem(CORE_BASELINE))
     return built.model, built.objectives[0]
 
 
@@ -527,11 +528,12 @@ def test_highs_threads_are_set_per_solve():
 @pytest.mark.skipif(not LINUX, reason="counts threads in /proc")
 def test_highs_runs_with_the_threads_of_each_solve(monkeypatch):
     """Threads of this process while HiGHS solves (sampled in its progress callback): one more per thread asked."""
-    from forcegen.cli import _bundled_baseline
+    from solving import CORE_BASELINE
+
     from forcegen.workbook.read import read_problem
 
     monkeypatch.setattr("forcegen.model.backends.PROGRESS_EVERY", 0.0)
-    built = build(read_problem(_bundled_baseline()))
+    built = build(read_problem(CORE_BASELINE))
     session = get_backend("highs").open(built.model)
     counts = {}
     for threads in (1, 2, 1, 3):

@@ -35,9 +35,9 @@ def short_run():
     Each call to the HiGHS sessions' ``solve`` and ``relaxation`` is logged as a
     ("solver_call", {"time_limit", "seconds"}) event between the level's own events.
     """
-    from forcegen.cli import _bundled_baseline
+    from solving import CORE_BASELINE
 
-    problem = read_problem(_bundled_baseline())
+    problem = read_problem(CORE_BASELINE)
     events: list[tuple[str, dict]] = []
     backend_class = type(get_backend("highs"))
     real_open = backend_class.open

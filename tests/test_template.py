@@ -260,3 +260,17 @@ def test_baseline_rebuilt_from_csv_has_the_same_data(tmp_path):
     again = tmp_path / "again.xlsx"
     build.build(build.DEFAULT_DATA, again)
     assert again.read_bytes() == out.read_bytes()
+
+
+def test_the_core_baseline_is_the_scenario_without_section_5(tmp_path):
+    build = _load_build_script()
+    if not build.CORE_DATA.is_dir():
+        pytest.skip(f"baseline CSV folder {build.CORE_DATA} not available")
+    out = tmp_path / "core.xlsx"
+    build.build(build.CORE_DATA, out)
+    core = REPO / "inputs" / "baseline-core.xlsx"
+    assert out.read_bytes() == core.read_bytes()
+    bundled, plain = read_problem(BASELINE).scenario, read_problem(core).scenario
+    # the bundled baseline has every rule of SPEC section 5 on, the core one none
+    assert bundled.sustainment and bundled.lift and bundled.straits == "closed"
+    assert not plain.sustainment and not plain.lift and plain.straits == "open"

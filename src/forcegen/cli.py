@@ -20,6 +20,9 @@ from .domain import PRIORITIES
 from .sweep.kinds import KINDS
 
 BUNDLED_BASELINE = "inputs/baseline.xlsx"
+#: seconds for ``plan`` of the bundled baseline when no --time-limit is given: its five shortfall levels are
+#: proven in about 35 s, its cost and contributions not in minutes (README, "Speed")
+BUNDLED_TIME_LIMIT = 120.0
 #: exit status after Ctrl-C (128 + SIGINT, as shells report it)
 INTERRUPTED = 130
 
@@ -32,6 +35,23 @@ def _bundled_baseline() -> Path:
     from importlib.resources import files
 
     return Path(str(files("forcegen") / "data" / "baseline.xlsx"))
+
+
+def _time_limit_for(inputs, time_limit: float | None, progress) -> float | None:
+    """``time_limit``, or ``BUNDLED_TIME_LIMIT`` when none is given and one of ``inputs`` is the bundled
+    baseline (the same bytes as the copy inside the package, wherever it lies), with a note saying so."""
+    if time_limit is not None:
+        return time_limit
+    bundled = _bundled_baseline()
+    try:
+        same = any(Path(p).is_file() and Path(p).read_bytes() == bundled.read_bytes() for p in inputs)
+    except OSError:  # unreadable here: the reader reports it by name
+        same = False
+    if not same:
+        return None
+    progress("note", {"text": f"the bundled baseline is solved with --time-limit {BUNDLED_TIME_LIMIT:g} unless "
+                              "another is given: its cost and contributions are not proven in minutes"})
+    return BUNDLED_TIME_LIMIT
 
 
 #: problem lines shown at most; the rest are counted
@@ -269,6 +289,10 @@ class Progress:
         elif kind == "phase":
             detail = f" {data['detail']}" if data.get("detail") else ""
             c.print(f"[bold]{data['name']}[/]{detail}")
+        elif kind == "note":
+            from rich.markup import escape
+
+            c.print(escape(data["text"]), soft_wrap=True, emoji=False)
         elif kind == "warning":
             from rich.markup import escape
 
@@ -367,10 +391,11 @@ def plan(input: Path | None, out: Path | None, solver, time_limit, gap, threads,
     from .pipeline import default_output, run_plan
     from .workbook.write import write_json_summary
 
+    progress = Progress()
     input = input or _bundled_baseline()
     out = out or default_output(input)
+    time_limit = _time_limit_for([input], time_limit, progress)
     options = plan_options(solver, time_limit, gap, threads, seed, formulation)
-    progress = Progress()
     if as_json:
         with stdout_to_stderr():  # solver banners and logs never reach stdout
             run = run_plan(input, out, options, on_event=progress, cache=_cache_folder(no_cache), strict=strict)
@@ -417,8 +442,9 @@ def whatif(input: Path, sets, drop, changes_file, out, stable, solver, time_limi
 
     changes = [parse_change(text) for text in sets]
     out = out or whatif_output(input)
-    options = plan_options(solver, time_limit, gap, threads, seed, formulation)
     progress = Progress()
+    time_limit = _time_limit_for([input], time_limit, progress)
+    options = plan_options(solver, time_limit, gap, threads, seed, formulation)
     if as_json:
         with stdout_to_stderr():
             run = run_whatif(input, changes, list(drop), out, options, stable=stable, on_event=progress,
@@ -450,8 +476,9 @@ def compare(a: Path, b: Path, out, solver, time_limit, gap, threads, seed, formu
     from .workbook.compare_write import comparison_json
 
     out = out or compare_output(a, b)
-    options = plan_options(solver, time_limit, gap, threads, seed, formulation)
     progress = Progress()
+    time_limit = _time_limit_for([a, b], time_limit, progress)
+    options = plan_options(solver, time_limit, gap, threads, seed, formulation)
     if as_json:
         with stdout_to_stderr():
             comparison = run_compare(a, b, out, options, on_event=progress, cache=_cache_folder(no_cache),
@@ -484,7 +511,7 @@ class SweepProgress(Progress):
         if self.quiet:
             return
         c = self.console
-        if kind == "warning":
+        if kind in ("warning", "note"):
             super().__call__(kind, data)
         elif kind == "phase":
             super().__call__(kind, data)
@@ -565,8 +592,9 @@ def sweep(input: Path, kind, samples, sample_seed, sets, out, workers, scheduler
     from .pipeline import run_sweep, sweep_output
 
     out = out or sweep_output(input, kind)
-    options = plan_options(solver, time_limit, gap, threads, solver_seed, formulation)
     progress = SweepProgress()
+    time_limit = _time_limit_for([input], time_limit, progress)
+    options = plan_options(solver, time_limit, gap, threads, solver_seed, formulation)
     kw = dict(workers=workers, scheduler=scheduler, samples=samples, seed=sample_seed, specs=list(sets),
               on_event=progress, cache=_cache_folder(no_cache), strict=strict)
     if as_json:

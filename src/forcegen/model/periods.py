@@ -155,7 +155,7 @@ def worth_it(problem: Problem, built: Built) -> bool:
     hard part once per period (baseline-wave2: 12 model periods for 4 blocks).
 
     Where the whole model already has one model period per block, the device was measured to pay
-    little or nothing: the bundled baseline 8.7 s against 10.0 s, family 2's small-sparse 19.5 s
+    little or nothing: the core baseline 8.7 s against 10.0 s, family 2's small-sparse 19.5 s
     against 10.7 s (the lead, the same in every period, binds at priority 5, and the blocks' work
     is lost), f2-many-small-tasks 120 s unproven against 90 s, S 120 s unproven either way."""
     model_periods = {k for (_p, _t, _l, k) in built.x}
