@@ -16,8 +16,9 @@ re-planned, exact on the first level) and then solved as one model from the best
 found. Where lift or rotation keeps identical periods apart, each block of periods is
 first solved alone (``periods.py``): its proven values bound the levels, and the blocks'
 plans put together start them. Solving part by part (``decompose.py``) and through the
-lead-share relaxation (``_solve_lead_first``) are options, off by default. With a time limit, each level gets
-``level_budget`` of what is left, so that no level starves the ones after it.
+lead-share relaxation (``_solve_lead_first``) are options, off by default. With a time
+limit, each level gets ``level_budget`` of what is left, so that no level starves the
+ones after it.
 """
 
 from __future__ import annotations
