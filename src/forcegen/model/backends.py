@@ -315,9 +315,12 @@ class _HighsSession(Session):
         t0 = time.perf_counter()
         self._run(options.progress)
         status, info = h.getModelStatus(), h.getInfo()
+        first_bound = None  # the first run's bound, when its plan is not the one it reports
         if start is not None and info.primal_solution_status == 2 and not self._consistent(objective, info):
-            # HiGHS 1.16 can report a better objective than the solution it hands back
-            # (it returns the unimproved MIP start); solve again without the start, in the time left
+            # HiGHS 1.16 can report a better objective than the solution it hands back (it returns the
+            # unimproved MIP start): solve again without the start, in the time left. The first run's bound
+            # still holds: it pruned only what could not beat the value it believed, which is above that bound
+            first_bound = info.mip_dual_bound if math.isfinite(info.mip_dual_bound) else None
             if options.time_limit:
                 h.setOptionValue("time_limit", max(0.01, float(options.time_limit) - (time.perf_counter() - t0)))
             h.clearSolver()
@@ -336,11 +339,18 @@ class _HighsSession(Session):
             st = "no_solution"
         values = _round_values(self.model, h.getSolution().col_value) if has else None
         objective_value = objective.value(values) if values else None
-        bound = info.mip_dual_bound if self.model.integer and any(self.model.integer) else objective_value
+        ran = status != MS.kNotset  # else the info is what clearSolver left (a run stopped before it began)
+        bound = (info.mip_dual_bound if ran else None) if any(self.model.integer) else objective_value
         if bound is not None and not math.isfinite(bound):
             bound = None
         if st == "optimal" and bound is None:
             bound = objective_value
+        if first_bound is not None:
+            if values is None:  # the second run found no plan in time: the start stands, with the first bound
+                values, st = list(start), "feasible"
+                objective_value = objective.value(values)
+            first_bound = min(first_bound, objective_value)
+            bound = first_bound if bound is None else max(bound, first_bound)
         return Result(st, values, objective_value, bound, seconds, h.modelStatusToString(status))
 
     def _run(self, progress) -> None:
