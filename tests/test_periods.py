@@ -18,6 +18,13 @@ from forcegen.model.repair import repaired_start
 from forcegen.model.solve import PlanOptions, solve_problem
 
 solvers = pytest.mark.parametrize("solver", SOLVERS)
+
+
+def blocks_solved(problem, solver: str = "highs", time_limit: float | None = None):
+    """``solve_by_periods`` with each block solved by ``solve_problem`` on ``solver``, in the time it is given."""
+    return solve_by_periods(problem, lambda sub, b, left, lower, start=None: solve_problem(
+        sub, PlanOptions(solver=solver, periods=False, time_limit=left), built=b, lower=lower, start=start),
+        time_limit)
 periods = pytest.mark.parametrize("by_periods", [True, False])
 
 HOME = {"location": "HOME", "name": "Home base", "country": "GBR", "kind": "training_area", "in_area": "no"}
@@ -80,16 +87,14 @@ def test_blocks_agree_on_one_lead_and_settle_every_level(solver):
     assert [lv.value for lv in again.info.levels] == [lv.value for lv in plan.info.levels]
     # the blocks' plans, joined under one lead, reach every level's bound: no solve there
     built = build(problem)
-    bounds = solve_by_periods(problem, lambda sub, b, left, lower, start=None: solve_problem(
-        sub, PlanOptions(solver=solver, periods=False), built=b, lower=lower, start=start), None)
+    bounds = blocks_solved(problem, solver)
     joined = repaired_start(built, bounds.plan)
     assert joined is not None
     assert [bounds.floor(i, built) is not None for i in range(1, 8)] == [True] * 7
     for i, obj in enumerate(built.objectives, start=1):
         assert obj.value(joined) == pytest.approx(bounds.floor(i, built)), obj.name
     # under a time limit the blocks solve the shortfall levels only: cost and contributions are unbounded
-    limited = solve_by_periods(problem, lambda sub, b, left, lower, start=None: solve_problem(
-        sub, PlanOptions(solver=solver, periods=False, time_limit=left), built=b, lower=lower, start=start), 60.0)
+    limited = blocks_solved(problem, solver, time_limit=60.0)
     assert limited.names == [f"shortfall_p{k}" for k in range(1, 6)]
     assert [limited.floor(i, built) is not None for i in range(1, 8)] == [True] * 5 + [False] * 2
     # ... and then, with the time left, take each block's plan on to cost and contributions: the same start
@@ -135,7 +140,7 @@ def test_lift_of_the_first_period_is_in_the_blocks_bound():
     # p1 = 0; their bound on p1, 1, is the optimum (without the first period's lift it would be 0).
     problem = problem_from_rows(lift_binds())
     built = build(problem)
-    bounds = solve_by_periods(problem, lambda sub, b, left, lower, start=None: solve_problem(sub, built=b, lower=lower, start=start), None)
+    bounds = blocks_solved(problem)
     obj = built.objectives[0]
     assert obj.constant + bounds.floor(1, built) == pytest.approx(1)
     assert bounds.per_period[0][1] - bounds.per_period[0][2] == pytest.approx(1)  # one company short in period 1
@@ -167,8 +172,7 @@ def test_blocks_of_the_schedule_put_together_keep_rotation(solver):
     plan = solve_and_verify(problem, solver, periods=True)
     assert_levels(plan, p1=0, cost=20, contributions=4)
     built = build(problem)
-    bounds = solve_by_periods(problem, lambda sub, b, left, lower, start=None: solve_problem(
-        sub, PlanOptions(solver=solver), built=b, lower=lower, start=start), None)
+    bounds = blocks_solved(problem, solver)
     joined = repaired_start(built, bounds.plan)
     assert joined is not None
     assert built.objectives[0].value(joined) == pytest.approx(bounds.floor(1, built))  # p1 reached: no solve
@@ -185,8 +189,7 @@ def test_under_a_time_limit_each_blocks_plan_is_taken_on_to_cost(solver):
              pledges=[pledge("P-A", "AAA", 1, cost=100), pledge("P-B", "BBB", 1, cost=10)], lift_capacity=1000)
     problem = problem_from_rows(r)
     built = build(problem)
-    bounds = solve_by_periods(problem, lambda sub, b, left, lower, start=None: solve_problem(
-        sub, PlanOptions(solver=solver, time_limit=left), built=b, lower=lower, start=start), 60.0)
+    bounds = blocks_solved(problem, solver, time_limit=60.0)
     joined = repaired_start(built, bounds.plan)
     assert built.objectives[5].name == "cost" and built.objectives[5].value(joined) == pytest.approx(20)
     plan = solve_and_verify(problem, solver, time_limit=60.0)

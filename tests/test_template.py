@@ -247,12 +247,20 @@ def _load_build_script():
     return module
 
 
-def test_baseline_rebuilt_from_csv_has_the_same_data(tmp_path):
+def _rebuilt(tmp_path, data: str):
+    """The build script, and a fresh build of its folder ``data`` (a name in it) in tmp_path; skipped
+    where the shared CSV files are not beside the repository."""
     build = _load_build_script()
-    if not build.DEFAULT_DATA.is_dir():
-        pytest.skip(f"baseline CSV folder {build.DEFAULT_DATA} not available")
-    out = tmp_path / "rebuilt.xlsx"
-    build.build(build.DEFAULT_DATA, out)
+    folder = getattr(build, data)
+    if not folder.is_dir():
+        pytest.skip(f"baseline CSV folder {folder} not available")
+    out = tmp_path / f"{data.lower()}.xlsx"
+    build.build(folder, out)
+    return build, out
+
+
+def test_baseline_rebuilt_from_csv_has_the_same_data(tmp_path):
+    build, out = _rebuilt(tmp_path, "DEFAULT_DATA")
     fresh = dataclasses.replace(read_problem(out), source="")
     committed = dataclasses.replace(read_problem(BASELINE), source="")
     assert fresh == committed
@@ -263,11 +271,7 @@ def test_baseline_rebuilt_from_csv_has_the_same_data(tmp_path):
 
 
 def test_the_core_baseline_is_the_scenario_without_section_5(tmp_path):
-    build = _load_build_script()
-    if not build.CORE_DATA.is_dir():
-        pytest.skip(f"baseline CSV folder {build.CORE_DATA} not available")
-    out = tmp_path / "core.xlsx"
-    build.build(build.CORE_DATA, out)
+    _build, out = _rebuilt(tmp_path, "CORE_DATA")
     core = REPO / "inputs" / "baseline-core.xlsx"
     assert out.read_bytes() == core.read_bytes()
     bundled, plain = read_problem(BASELINE).scenario, read_problem(core).scenario

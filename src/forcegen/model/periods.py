@@ -124,8 +124,8 @@ class PeriodBounds:
 
     ``per_period[i][p]``: the bound on level i's part in real period p, without that part's constant,
     in the units of one period (the whole model's coefficients are those times the block's weight);
-    levels are given from the first up to the first that some block did not prove. ``plan``: the
-    blocks' plans put together (a plan of ``relaxed(problem)`` when their leads agree).
+    levels are given from the first up to the first that some block did not prove. ``plan``: the plans
+    of the blocks of ``scheduled(problem)`` put together, each task under its one lead where they agree.
     """
 
     names: list[str]
@@ -191,8 +191,8 @@ def solve_by_periods(problem: Problem, solve, time_limit: float | None) -> Perio
     plan_problem = scheduled(problem)
     plan_blocks = blocks_of(plan_problem) if plan_problem != problem else blocks
     block_of = {p: k for k, ks in blocks.items() for p in ks}
-    changed = [k for k in sorted(plan_blocks) if _has_work(plan_problem, k)
-               and period_problem(plan_problem, k) != period_problem(problem, k)]
+    plan_subs = {k: period_problem(plan_problem, k) for k in sorted(plan_blocks) if _has_work(plan_problem, k)}
+    changed = {k: sub for k, sub in plan_subs.items() if sub != period_problem(problem, k)}
 
     def left() -> float | None:  # each block may use all that is left: what it does not use passes on
         return None if time_limit is None else max(0.0, time_limit - (time.perf_counter() - t0))
@@ -217,7 +217,7 @@ def solve_by_periods(problem: Problem, solve, time_limit: float | None) -> Perio
     solved: dict[int, tuple[Built, Plan]] = {}
     for k in sorted(plan_blocks):
         if k in changed:
-            sub = period_problem(plan_problem, k)
+            sub = changed[k]
             built = levels(build(sub))
             lower = bounded.get(block_of[k], (None, None))[1]
             solved[k] = (built, solve(sub, built, left(), lower))

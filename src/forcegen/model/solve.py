@@ -446,9 +446,10 @@ def _lp_settles(session, obj: Objective, opts: SolveOptions, start_value: float,
     With integer columns and coefficients in multiples of ``step`` every plan's value is a multiple of
     ``step``, so the least is at least the LP optimum rounded up to one: a start there is optimal, and
     the level needs no branch and bound. (HiGHS rounds its own bounds the same way once it finds the
-    objective integral; the margin below the LP value covers its tolerances as its gap does.) Measured on the core baseline: priorities 2 and 3, whose
-    dive plans the LP proves optimal in 0.07-0.08 s, where the whole solve took 1.6 and 0.5 s (most
-    of it HiGHS's presolve and root); the LP costs 0.05-0.13 s on the levels it does not settle.
+    objective integral; the margin below the LP value covers its tolerances as its gap does.)
+    Measured on the core baseline: priorities 2 and 3, whose dive plans the LP proves optimal in
+    0.07-0.08 s, where the whole solve took 1.6 and 0.5 s (most of it HiGHS's presolve and root);
+    the LP costs 0.05-0.13 s on the levels it does not settle.
     """
     limit = None if opts.time_limit is None else min(_remaining(opts, t_level), opts.time_limit * LP_SHARE)
     lp = session.relaxation(obj, replace(opts, time_limit=limit, progress=None))
