@@ -303,7 +303,8 @@ def _needs_staffed(task) -> bool:
 def add_contributions(b: Built) -> None:
     """(5a) y[n,t,k] = 1 exactly when nation n has units on task t in period k.
 
-    Per capability c: Σ_{p∈n,c,l} x ≤ min(r_tc, Σ ub)·y; and y ≤ Σ_{p∈n,l} x.
+    Per capability c: Σ_{p∈n,c,l} x ≤ M·y with M the most units these columns can hold together
+    (``_most_units``); and y ≤ Σ_{p∈n,l} x.
     """
     m = b.model
     for (n, tid, k), cols in sorted(b.x_by_ntk.items()):
@@ -313,11 +314,23 @@ def add_contributions(b: Built) -> None:
         for col in cols:
             by_cap.setdefault(b.cap_of[col], []).append(col)
         for cap, ccols in sorted(by_cap.items()):
-            big = sum(m.ub[c] for c in ccols)
+            big = _most_units(b, tid, cap, ccols)
             m.add_row(f"contributes_link[nation={n},task={tid},capability={cap},period={k}]",
                       [(c, 1) for c in ccols] + [(y, -big)], hi=0)
         m.add_row(f"contributes_only_if[nation={n},task={tid},period={k}]",
                   [(y, 1)] + [(c, -1) for c in cols], hi=0)
+
+
+def _most_units(b: Built, tid: str, cap: str, cols: list[int]) -> float:
+    """The most units these columns (one nation, task, capability and period) can hold together:
+    no more than their bounds, than each pledge's units (rule 1), or than the task asks for (rule 2)."""
+    m = b.model
+    by_pledge: dict[str, float] = {}
+    for c in cols:
+        by_pledge[b.x_pledge[c]] = by_pledge.get(b.x_pledge[c], 0.0) + m.ub[c]
+    pledged = sum(min(total, b.problem.pledge[pid].units) for pid, total in by_pledge.items())
+    asked = next(r.units for r in b.problem.task_requirements[tid] if r.capability == cap)
+    return min(pledged, asked)
 
 
 def add_staffed(b: Built) -> None:
