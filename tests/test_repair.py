@@ -90,3 +90,24 @@ def test_a_capacity_cut_takes_units_away_until_the_location_holds_them():
     assert violations(built.model, built.model.rows, values) == 0
     kept = _allocations(built, values)
     assert sorted(a.units for a in kept) == [1] * len(built.blocks)
+
+
+
+@settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(problem_rows(), st.data())
+def test_the_changes_dive_changes_no_level_of_a_stable_what_if(rows, data):
+    # the dive near the baseline (``_changes_dive``) only gives the changes level its start: the
+    # fewest units moved, and every level before it, are the same without it
+    import pytest
+
+    import forcegen.model.solve as solve_module
+
+    plan = solve_problem(problem_from_rows(copy.deepcopy(rows)))
+    new = whatif_change(data, rows, plan)
+    variant = problem_from_rows(copy.deepcopy(new))
+    dived = solve_problem(variant, reference=plan, start=plan)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(solve_module, "_changes_dive", lambda *args: None)
+        plain = solve_problem(variant, reference=plan, start=plan)
+    assert level_values(dived) == level_values(plain)
+    assert dived.info.levels[-1].name == "changes" and dived.info.status == "optimal"

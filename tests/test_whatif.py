@@ -170,3 +170,33 @@ def test_stable_variant_keeps_every_level_of_the_plain_variant():
 def test_change_objects_are_plain_data():
     ch = Change("Pledges", "P-A", "units", "2", note="parliament approves")
     assert ch.text == "Pledges:P-A:units=2"
+
+
+def test_the_changes_level_starts_from_a_plan_near_the_baseline(monkeypatch):
+    # T1 needs 3 INF; the baseline has AAA's 2 units and BBB's 1. BBB's pledge grows to 2: the
+    # baseline's plan stays optimal at every level, but the contributions level need not return
+    # it (AAA 1 + BBB 2 is as good). The changes level's dive (``_changes_dive``) frees only the
+    # columns where the two plans differ and finds the baseline again: 0 units moved, as the
+    # whole level finds without it
+    import forcegen.model.solve as solve_module
+
+    rows = tiny()
+    rows["Requirements"][0]["units"] = 3
+    rows["Pledges"][0]["units"] = 2
+    base_problem, _ = apply_changes(tables(rows), [])
+    base = solve_and_verify(base_problem)
+    variant_problem, _ = apply_changes(tables(rows), [parse_change("Pledges:P-B:units=2")])
+    calls = []
+    real = solve_module._changes_dive
+
+    def counted(*args):
+        calls.append(real(*args))
+        return calls[-1]
+
+    monkeypatch.setattr(solve_module, "_changes_dive", counted)
+    dived = solve_problem(variant_problem, reference=base, start=base)
+    monkeypatch.setattr(solve_module, "_changes_dive", lambda *args: None)
+    plain = solve_problem(variant_problem, reference=base, start=base)
+    assert level_values(dived) == level_values(plain)
+    assert dived.info.levels[-1].name == "changes" and dived.info.levels[-1].value == 0
+    assert len(calls) == 1 and calls[0] is not None and calls[0].objective == 0

@@ -122,6 +122,7 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
     levels: list[LevelResult] = []
     n_levels = len(built.objectives)
     bounds = _lower_values(lower, built)
+    guide = None  # the reference plan in this model's columns, for the changes level's dive
     for i, obj in enumerate(built.objectives, start=1):
         emit("level_start", {"index": i, "of": n_levels, "name": obj.name})
         t_level = time.perf_counter()
@@ -180,6 +181,13 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
                 if exact and dived is not None and dived.status == "optimal":  # the level itself, solved smaller
                     dived.seconds = time.perf_counter() - t_level
                     res = dived
+            if (res is None and obj.name == "changes" and reference is not None and options.formulation == "default"
+                    and "bounds" in session.can):
+                if guide is None:
+                    guide = repaired_start(built, reference) or [0.0] * model.num_vars
+                dived = _changes_dive(session, built, obj, opts, current, t_level, guide)
+                if dived is not None and dived.objective < start_value - 0.5 * step:
+                    current, start_value = dived.values, dived.objective
             if (res is None and options.formulation == "default" and "relaxation" in session.can
                     and all(model.integer[c] for c in obj.cols)):  # values in whole steps (not the moved units)
                 settled, lp_floor = _lp_settles(session, obj, opts, start_value, step, t_level)
@@ -575,6 +583,32 @@ def _lead_dive(session, built: Built, obj: Objective, opts: SolveOptions, curren
 
 
 #: the dives by name (PlanOptions.dive): the function, and what the session must be able to do
+def _changes_dive(session, built: Built, obj: Objective, opts: SolveOptions, current: list[float],
+                  t_level: float, guide: list[float]) -> Result | None:
+    """A plan for the changes level (fewest units moved against a what-if's baseline) near that baseline.
+    A primal heuristic, the baseline's plan as its guide.
+
+    The level starts from the contributions level's plan, which holds every level but is as far from
+    the baseline as any: nothing asked it to stay close. Every allocation column on which that plan
+    and the baseline's plan (repaired to this model, ``guide``) agree is fixed at their common value,
+    and the level is solved over the columns where they differ: a small model (the drop-DEU what-if of
+    the core baseline: 261 of 1,687 columns free) whose plan keeps every rule and every held level,
+    since the contributions plan is one of its plans. Its plan starts the whole level. Measured there
+    (HiGHS, one run each): 0.23 s for 454 units moved against the optimum 432; the whole level then
+    takes 15.3 s instead of 22.6 s from the contributions plan (12.8 s from the optimum itself).
+    """
+    cols = [c for c in built.x.values() if abs(current[c] - guide[c]) < 0.5]
+    if not cols:
+        return None
+    model = built.model
+    session.set_col_bounds(cols, [current[c] for c in cols], [current[c] for c in cols])
+    try:
+        res = session.solve(obj, replace(opts, time_limit=_dive_limit(opts, t_level), progress=None), start=current)
+    finally:
+        session.set_col_bounds(cols, [model.lb[c] for c in cols], [model.ub[c] for c in cols])
+    return res if res.has_solution else None
+
+
 DIVES = {"priority": (_priority_dive, frozenset({"bounds"})), "lead": (_lead_dive, frozenset({"bounds", "relaxation"}))}
 
 LEAD_CANDIDATES = 3
