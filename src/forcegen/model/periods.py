@@ -26,9 +26,9 @@ each period's gap (say a knapsack of host-nation support at Kyiv) inside the oth
    no link costs a level they reach its bound, and that level needs no solve.
 
 None of this changes an optimum, only the way there. It is on by default
-(``PlanOptions(periods=True)``) where lift or rotation splits a block (``worth_it``), and nowhere else:
-there the whole model has one model period per block already, and the blocks' seconds were measured
-not to be won back. Under a time limit the blocks solve the shortfall levels only, and may use half
+(``PlanOptions(periods=True)``) where lift or rotation splits blocks so that the whole model has at
+least twice as many model periods as there are blocks (``worth_it``), and nowhere else: elsewhere the
+blocks' seconds were measured not to be won back. Under a time limit the blocks solve the shortfall levels only, and may use half
 of it (``solve.PERIODS_SHARE``). Measured on baseline-wave2 (``models/FORMULATION.md``, "Period by
 period first"): its five shortfall levels proven in about 35 s (70 s with every level, without a
 limit), where the whole model alone took 216 s for priority 2 and 231 s for priority 3.
@@ -149,18 +149,28 @@ def column_periods(built: Built) -> dict[int, int]:
     return out
 
 
+#: the whole model must repeat the blocks' work at least this many times over (its model periods against
+#: the blocks that have work) for the blocks solved alone first to pay
+MIN_REPEAT = 2.0
+
+
 def worth_it(problem: Problem, built: Built) -> bool:
     """Whether solving period by period first is expected to pay: when lift or rotation keeps periods
     apart that would otherwise share a model period, so that the whole model repeats each block's
-    hard part once per period (baseline-wave2: 12 model periods for 4 blocks).
+    hard part once per period, at least ``MIN_REPEAT`` times over on average (baseline-wave2: 12 model
+    periods for 4 blocks).
 
     Where the whole model already has one model period per block, the device was measured to pay
     little or nothing: the core baseline 8.7 s against 10.0 s, family 2's small-sparse 19.5 s
     against 10.7 s (the lead, the same in every period, binds at priority 5, and the blocks' work
-    is lost), f2-many-small-tasks 120 s unproven against 90 s, S 120 s unproven either way."""
+    is lost), f2-many-small-tasks 120 s unproven against 90 s, S 120 s unproven either way. Where
+    the links split one block of two periods only, it costs more than it saves: family 2's
+    small-sparse with every rule (6 model periods, 5 blocks), median of three solver seeds 92.0 s
+    with it against 86.2 s without (the naive formulation: 86.5 s)."""
     model_periods = {k for (_p, _t, _l, k) in built.x}
-    blocks = blocks_of(problem)
-    return any(len([k for k in model_periods if k in block]) > 1 for block in blocks.values())
+    blocks = [block for block in blocks_of(problem).values() if any(k in block for k in model_periods)]
+    split = any(len([k for k in model_periods if k in block]) > 1 for block in blocks)
+    return split and len(model_periods) >= MIN_REPEAT * len(blocks)
 
 
 def solve_by_periods(problem: Problem, solve, time_limit: float | None) -> PeriodBounds | None:
