@@ -2,7 +2,8 @@
 """Run-to-run variability: forcegen against the naive formulation over several solver seeds.
 
     python benchmarks/seeds.py [--instances baseline,f2-small-sparse,...] [--seeds 0,1,2]
-                               [--time-limit 300] [--out benchmarks/RESULTS-seeds.md]
+                               [--time-limit 300] [--skip 'baseline/naive']
+                               [--out benchmarks/RESULTS-seeds.md]
 
 HiGHS's branch and bound takes other paths with another ``random_seed``; on a level whose
 proof is long (contributions, above all) one seed can take twice as long as another, for
@@ -17,6 +18,7 @@ A seed is a solver option (``PlanOptions.seed``); the instance is the same file 
 from __future__ import annotations
 
 import argparse
+import fnmatch
 import json
 import os
 import shlex
@@ -63,7 +65,10 @@ def write(out: Path, meta: dict, facts: dict, table: dict) -> None:
              f"- command: `{meta['command']}`",
              f"- time limit per solve (all levels): {meta['time_limit']:.0f} s; seeds {meta['seeds']}; one solve at a "
              "time, each a child process of `run.py` (options as `forcegen plan`, threads 1)",
-             f"- total wall time: {meta.get('elapsed_s', 0):.0f} s", "",
+             f"- total wall time: {meta.get('elapsed_s', 0):.0f} s"]
+    if meta.get("skipped"):
+        lines.append(f"- skipped: {', '.join(meta['skipped'])}")
+    lines += ["",
              "Seconds are build + all levels (`total_s` of `run.py`). median / least–most over the seeds, "
              "given only when every seed ended optimal (else the count of optimal runs). "
              "naive/forcegen is the ratio of the medians.", "",
@@ -105,6 +110,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--seeds", default="0,1,2")
     ap.add_argument("--time-limit", type=float, default=300.0)
     ap.add_argument("--formulations", default="default,naive")
+    ap.add_argument("--skip", action="append", default=[], metavar="PATTERN",
+                    help="skip INSTANCE/FORMULATION matching this glob (repeatable), e.g. 'baseline/naive'")
     ap.add_argument("--wave2-data", default=str(run.WAVE2_DATA))
     ap.add_argument("--out", default=str(HERE / "RESULTS-seeds.md"))
     args = ap.parse_args(argv)
@@ -114,13 +121,16 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     meta = {"date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"), "machine": run.machine(),
             "versions": run.versions(), "time_limit": args.time_limit, "seeds": seeds,
-            "command": "python " + " ".join(shlex.quote(a) for a in ["benchmarks/seeds.py"] + argv)}
+            "command": "python " + " ".join(shlex.quote(a) for a in ["benchmarks/seeds.py"] + argv),
+            "skipped": args.skip}
     facts, table = {}, {}
     for inst in run.select_instances(args.instances):
         path = run.instance_path(inst, 1, False, Path(args.wave2_data))
         facts[inst] = run.instance_facts(path) | {"file": os.path.relpath(path, run.REPO)}
         table[inst] = {}
         for form in forms:
+            if any(fnmatch.fnmatchcase(f"{inst}/{form}", p) for p in args.skip):
+                continue
             records = []
             for seed in seeds:
                 spec = {"input": str(path), "solver": "highs", "formulation": form, "time_limit": args.time_limit,
