@@ -178,6 +178,22 @@ def test_key_changes_with_every_option_the_version_and_a_given_plan(monkeypatch)
     assert cache.key(problem, OPTIONS) != base
 
 
+def test_key_changes_with_the_code_under_one_version(tmp_path, monkeypatch):
+    # an install from the repository keeps its version between commits: a plan stored by other code
+    # (say, before a fix) is a miss, not a hit
+    problem = problem_with_every_record()
+    plan = solve.solve_problem(problem, OPTIONS)
+    before = cache.key(problem, OPTIONS)
+    assert cache.store(tmp_path, before, plan)
+    monkeypatch.setattr(cache, "code_fingerprint", lambda: "0" * 64)
+    after = cache.key(problem, OPTIONS)
+    assert after != before
+    assert cache.load(tmp_path, after, problem) is None
+    # the fingerprint covers the package's sources: the same files give the same one
+    monkeypatch.undo()
+    assert cache.code_fingerprint() == cache.code_fingerprint.__wrapped__() and len(cache.code_fingerprint()) == 64
+
+
 # --------------------------------------------------------------------------- store and load
 
 

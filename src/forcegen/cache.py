@@ -3,7 +3,10 @@
 An entry is keyed by ``key(problem, options)``: the SHA-256 of a canonical serialization
 of the validated Problem (every field of every record, in order; not the file it was read
 from, so a what-if's changed copy has a key too), the solve options
-(``PlanOptions.as_dict()``) and ``forcegen.__version__``; a solve given a reference plan
+(``PlanOptions.as_dict()``), ``forcegen.__version__`` and a fingerprint of the package's own
+source files (``code_fingerprint``: an install from the repository keeps its version from one
+commit to the next, and a plan solved by other code, a fixed bug among its differences, must
+not be served as this code's); a solve given a reference plan
 (a stable what-if's baseline) or a start plan has that plan in its key as well. Two inputs
 that differ in any value have different keys, so an entry never serves another input.
 
@@ -20,6 +23,7 @@ seconds, runtime) is the one of the solve that stored it.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import os
@@ -64,6 +68,16 @@ def _plan_content(plan: Plan) -> list:
     return [_canonical(plan.allocations), _canonical(plan.leads)]
 
 
+@functools.lru_cache(maxsize=1)
+def code_fingerprint() -> str:
+    """SHA-256 of every Python source of the forcegen package (paths and bytes, in path order)."""
+    root = Path(__file__).resolve().parent
+    h = hashlib.sha256()
+    for f in sorted(root.rglob("*.py")):
+        h.update(f.relative_to(root).as_posix().encode("utf-8") + b"\0" + f.read_bytes() + b"\0")
+    return h.hexdigest()
+
+
 def key(problem: Problem, options, *, reference: Plan | None = None, start: Plan | None = None) -> str:
     """The cache key of solving ``problem`` with ``options`` (a ``PlanOptions``), as 64 hex digits."""
     import forcegen
@@ -71,6 +85,7 @@ def key(problem: Problem, options, *, reference: Plan | None = None, start: Plan
     payload = {
         "format": FORMAT,
         "forcegen": forcegen.__version__,
+        "code": code_fingerprint(),
         "options": _canonical(options.as_dict()),
         "problem": _canonical(problem),
         "reference": None if reference is None else _plan_content(reference),
