@@ -28,8 +28,8 @@ each period's gap (say a knapsack of host-nation support at Kyiv) inside the oth
 None of this changes an optimum, only the way there. It is on by default
 (``PlanOptions(periods=True)``) where lift or rotation splits blocks so that the whole model has at
 least twice as many model periods as there are blocks (``worth_it``), and nowhere else: elsewhere the
-blocks' seconds were measured not to be won back. Under a time limit the blocks solve the shortfall levels only, and may use half
-of it (``solve.PERIODS_SHARE``). Measured on baseline-wave2 (``models/FORMULATION.md``, "Period by
+blocks' seconds were measured not to be won back. Under a time limit the blocks solve the shortfall
+levels only, and may use half of it (``solve.PERIODS_SHARE``). Measured on baseline-wave2 (``models/FORMULATION.md``, "Period by
 period first"): its five shortfall levels proven in about 35 s (70 s with every level, without a
 limit), where the whole model alone took 216 s for priority 2 and 231 s for priority 3.
 """
