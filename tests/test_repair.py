@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import copy
 
+import pytest
 from builders import problem_from_rows, tiny
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from solving import level_values, solve_and_verify
 from strategies import problem_rows, whatif_change
 
+from forcegen.model import solve as solve_module
 from forcegen.model.build import build
 from forcegen.model.linear import violations
 from forcegen.model.repair import repaired_start
@@ -47,12 +49,16 @@ def _allocations(built, values):
             if values[col] > 0.5]
 
 
+def _plan_and_variant(rows, data):
+    """The optimal plan of ``rows`` and a what-if variant of them that touches it."""
+    plan = solve_problem(problem_from_rows(copy.deepcopy(rows)))
+    return plan, problem_from_rows(copy.deepcopy(whatif_change(data, rows, plan)))
+
+
 @SETTINGS
 @given(problem_rows(), st.data())
 def test_a_repaired_plan_keeps_every_rule_and_adds_nothing(rows, data):
-    plan = solve_problem(problem_from_rows(copy.deepcopy(rows)))
-    new = whatif_change(data, rows, plan)
-    variant = problem_from_rows(copy.deepcopy(new))
+    plan, variant = _plan_and_variant(rows, data)
     built = build(variant)
     values = repaired_start(built, plan)
     if values is None:  # taking allocations away keeps every rule but sustainment and lift (SPEC 5.1-5.2):
@@ -68,9 +74,7 @@ def test_a_repaired_plan_keeps_every_rule_and_adds_nothing(rows, data):
 @settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(problem_rows(), st.data())
 def test_starting_from_the_repaired_baseline_changes_no_level(rows, data):
-    plan = solve_problem(problem_from_rows(copy.deepcopy(rows)))
-    new = whatif_change(data, rows, plan)
-    variant = problem_from_rows(copy.deepcopy(new))
+    plan, variant = _plan_and_variant(rows, data)
     fresh = solve_and_verify(variant, "highs")
     started = solve_problem(variant, PlanOptions(), start=plan)
     assert level_values(started) == level_values(fresh)
@@ -92,19 +96,12 @@ def test_a_capacity_cut_takes_units_away_until_the_location_holds_them():
     assert sorted(a.units for a in kept) == [1] * len(built.blocks)
 
 
-
 @settings(max_examples=10, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(problem_rows(), st.data())
 def test_the_changes_dive_changes_no_level_of_a_stable_what_if(rows, data):
     # the dive near the baseline (``_changes_dive``) only gives the changes level its start: the
     # fewest units moved, and every level before it, are the same without it
-    import pytest
-
-    import forcegen.model.solve as solve_module
-
-    plan = solve_problem(problem_from_rows(copy.deepcopy(rows)))
-    new = whatif_change(data, rows, plan)
-    variant = problem_from_rows(copy.deepcopy(new))
+    plan, variant = _plan_and_variant(rows, data)
     dived = solve_problem(variant, reference=plan, start=plan)
     with pytest.MonkeyPatch.context() as mp:
         mp.setattr(solve_module, "_changes_dive", lambda *args: None)

@@ -155,13 +155,19 @@ def test_a_change_that_does_not_bind_leaves_the_plan_identical_when_stable():
     assert by_nation(stable) == by_nation(base)
 
 
-def test_stable_variant_keeps_every_level_of_the_plain_variant():
+def _bbb_grows():
+    """T1 needs 3 INF; AAA pledges 2 units, BBB 1: (the baseline problem, the variant where BBB pledges 2)."""
     rows = tiny()
     rows["Requirements"][0]["units"] = 3
     rows["Pledges"][0]["units"] = 2
     base_problem, _ = apply_changes(tables(rows), [])
-    base = solve_problem(base_problem)
     variant_problem, _ = apply_changes(tables(rows), [parse_change("Pledges:P-B:units=2")])
+    return base_problem, variant_problem
+
+
+def test_stable_variant_keeps_every_level_of_the_plain_variant():
+    base_problem, variant_problem = _bbb_grows()
+    base = solve_problem(base_problem)
     plain, stable = solve_problem(variant_problem), solve_problem(variant_problem, reference=base)
     for name, value in level_values(plain).items():
         assert level_values(stable)[name] == pytest.approx(value)
@@ -180,12 +186,8 @@ def test_the_changes_level_starts_from_a_plan_near_the_baseline(monkeypatch):
     # whole level finds without it
     import forcegen.model.solve as solve_module
 
-    rows = tiny()
-    rows["Requirements"][0]["units"] = 3
-    rows["Pledges"][0]["units"] = 2
-    base_problem, _ = apply_changes(tables(rows), [])
+    base_problem, variant_problem = _bbb_grows()
     base = solve_and_verify(base_problem)
-    variant_problem, _ = apply_changes(tables(rows), [parse_change("Pledges:P-B:units=2")])
     calls = []
     real = solve_module._changes_dive
 

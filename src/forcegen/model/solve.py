@@ -527,13 +527,7 @@ def _priority_dive(session, built: Built, obj: Objective, opts: SolveOptions, cu
             cols += task_cols
             lo += [0.0] * len(task_cols)
             hi += [0.0] * len(task_cols)
-    model = built.model
-    session.set_col_bounds(cols, lo, hi)
-    try:
-        res = session.solve(obj, replace(opts, time_limit=_dive_limit(opts, t_level), progress=None), start=current)
-    finally:
-        session.set_col_bounds(cols, [model.lb[c] for c in cols], [model.ub[c] for c in cols])
-    return (res if res.has_solution else None), exact
+    return _dive(session, built, obj, opts, current, t_level, cols, lo, hi), exact
 
 
 def _lead_dive(session, built: Built, obj: Objective, opts: SolveOptions, current: list[float],
@@ -573,16 +567,9 @@ def _lead_dive(session, built: Built, obj: Objective, opts: SolveOptions, curren
         for _, col in nations:
             cols.append(col)
             hi.append(1.0 if col == chosen else 0.0)
-    model = built.model
-    session.set_col_bounds(cols, [0.0] * len(cols), hi)
-    try:
-        res = session.solve(obj, replace(opts, time_limit=_dive_limit(opts, t_level), progress=None), start=current)
-    finally:
-        session.set_col_bounds(cols, [model.lb[c] for c in cols], [model.ub[c] for c in cols])
-    return (res if res.has_solution else None), False
+    return _dive(session, built, obj, opts, current, t_level, cols, [0.0] * len(cols), hi), False
 
 
-#: the dives by name (PlanOptions.dive): the function, and what the session must be able to do
 def _changes_dive(session, built: Built, obj: Objective, opts: SolveOptions, current: list[float],
                   t_level: float, guide: list[float]) -> Result | None:
     """A plan for the changes level (fewest units moved against a what-if's baseline) near that baseline.
@@ -600,8 +587,16 @@ def _changes_dive(session, built: Built, obj: Objective, opts: SolveOptions, cur
     cols = [c for c in built.x.values() if abs(current[c] - guide[c]) < 0.5]
     if not cols:
         return None
+    fixed = [current[c] for c in cols]
+    return _dive(session, built, obj, opts, current, t_level, cols, fixed, fixed)
+
+
+def _dive(session, built: Built, obj: Objective, opts: SolveOptions, current: list[float], t_level: float,
+          cols: list[int], lo: list[float], hi: list[float]) -> Result | None:
+    """Solve the level from ``current`` with these columns' bounds narrowed to ``lo``..``hi``, in a dive's
+    share of its time; the bounds are restored whatever happens. The plan found, or None."""
     model = built.model
-    session.set_col_bounds(cols, [current[c] for c in cols], [current[c] for c in cols])
+    session.set_col_bounds(cols, lo, hi)
     try:
         res = session.solve(obj, replace(opts, time_limit=_dive_limit(opts, t_level), progress=None), start=current)
     finally:
@@ -609,6 +604,7 @@ def _changes_dive(session, built: Built, obj: Objective, opts: SolveOptions, cur
     return res if res.has_solution else None
 
 
+#: the dives by name (PlanOptions.dive): the function, and what the session must be able to do
 DIVES = {"priority": (_priority_dive, frozenset({"bounds"})), "lead": (_lead_dive, frozenset({"bounds", "relaxation"}))}
 
 LEAD_CANDIDATES = 3
