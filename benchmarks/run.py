@@ -975,7 +975,8 @@ def write_results(path: Path, meta: dict, facts: dict, results: dict[str, list[d
         "",
         "Columns (see benchmarks/README.md): `build_s` model build; `load_s` model handed to the solver; "
         "`p1`…`p5`, `cost`, `contrib` seconds per objective level (mark: none = optimal, `*` = feasible, stopped "
-        "by the time limit, `†` = not solved, no time left, `!` = solver error); `status` optimal only when every level is; "
+        "by the time limit, `†` = not solved: no time left, or the solver found no plan in its time, so the "
+        "previous level's plan is kept; `!` = solver error); `status` optimal only when every level is; "
         "`worst gap` largest relative gap over the levels (with the number of levels that have no bound: not "
         "reached, or CBC, which reports none); `total_s` = build + "
         "solve (all levels); `wall_s` the child process from start to exit (Python start-up, imports, reading "
