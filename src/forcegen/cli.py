@@ -21,7 +21,7 @@ from .sweep.kinds import KINDS
 
 BUNDLED_BASELINE = "inputs/baseline.xlsx"
 #: seconds for a solve of the bundled baseline (plan, whatif, compare, sweep) when no --time-limit is given:
-#: its five shortfall levels are proven in about 35 s, its cost and contributions not in minutes (README, "Speed")
+#: its five shortfall levels are proven in about 40 s, its cost and contributions not in minutes (README, "Speed")
 BUNDLED_TIME_LIMIT = 120.0
 #: exit status after Ctrl-C (128 + SIGINT, as shells report it)
 INTERRUPTED = 130
