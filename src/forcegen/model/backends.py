@@ -26,13 +26,15 @@ from typing import Callable
 
 from ..errors import SolverError, UsageError
 from .linear import INF, LinearModel, Objective, Row
+from .tuning import (ABS_GAP, CBC_GRACE, CBC_LEAST_RUN, CP_ROUNDING, EXACT, FEASIBILITY, INTEGRALITY,
+                     PROGRESS_EVERY)
 
 
 @dataclass(frozen=True)
 class SolveOptions:
     time_limit: float | None = None  # seconds for this solve
     gap: float = 0.0  # relative MIP gap
-    abs_gap: float = 1e-6  # absolute gap that proves optimality (below the objective's granularity)
+    abs_gap: float = ABS_GAP  # absolute gap that proves optimality (below the objective's granularity)
     threads: int = 1
     seed: int = 0
     # called now and then during a solve with (incumbent, bound), either None when unknown,
@@ -42,9 +44,6 @@ class SolveOptions:
     # with cutoff, plans worse than it are not wanted at all (the solve may then find none)
     good_enough: float | None = None
     cutoff: bool = False
-
-
-PROGRESS_EVERY = 1.0  # seconds between two progress reports of one solve
 
 
 @dataclass
@@ -219,7 +218,7 @@ def _on_helper_thread(work, stop):
 
 def _loosen(value: float) -> float:
     """A target a hair above ``value``, so that a plan of exactly that value reaches it."""
-    return float(value) + 1e-6 * max(1.0, abs(value))
+    return float(value) + FEASIBILITY * max(1.0, abs(value))
 
 
 def _round_values(model: LinearModel, values) -> list[float]:
@@ -411,7 +410,7 @@ class _HighsSession(Session):
     def _consistent(self, objective: Objective, info) -> bool:
         values = self.h.getSolution().col_value
         mine = objective.value(values)
-        return abs(mine - info.objective_function_value) <= 1e-6 * max(1.0, abs(mine))
+        return abs(mine - info.objective_function_value) <= FEASIBILITY * max(1.0, abs(mine))
 
     def relaxation(self, objective: Objective, options: SolveOptions) -> list[float] | None:
         """The values of an optimal plan of the LP relaxation (integrality dropped), or None."""
@@ -540,7 +539,7 @@ class _CbcSession(Session):
         values = None
         if st in ("optimal", "feasible"):
             raw = [v.varValue if v.varValue is not None else 0.0 for v in self.vars]
-            if any(self.model.integer[i] and abs(x - round(x)) > 1e-5 for i, x in enumerate(raw)):
+            if any(self.model.integer[i] and abs(x - round(x)) > INTEGRALITY for i, x in enumerate(raw)):
                 return Result("no_solution", None, None, None, seconds, "CBC returned a fractional solution")
             values = _round_values(self.model, raw)
         obj = objective.value(values) if values else None
@@ -550,12 +549,6 @@ class _CbcSession(Session):
 class _CbcStopped(Exception):
     """CBC ended without a plan at or after its time limit (killed by the watchdog, or crashed as it stopped)."""
 
-
-#: CBC does not always honour its own time limit (SOLVERS.md): the process it runs is
-#: killed once the limit plus this grace (seconds, and a share of the limit) has passed
-CBC_GRACE = (0.5, 0.05)
-#: and is not started with less than this left (seconds) once its model files are written
-CBC_LEAST_RUN = 0.1
 
 _CBC_COMMAND = None
 
@@ -694,10 +687,10 @@ def _last_line(log: str) -> str:
 
 # ---------------------------------------------------------------- CP-SAT
 def _integer_scale(values, limit: int = 10**6) -> int:
-    """Smallest power of ten m ≤ limit with every value·m integral (within 1e-9), else ``limit``."""
+    """Smallest power of ten m ≤ limit with every value·m integral (within ``EXACT``), else ``limit``."""
     m = 1
     while m <= limit:
-        if all(abs(v * m - round(v * m)) <= 1e-9 * max(1.0, abs(v * m)) for v in values):
+        if all(abs(v * m - round(v * m)) <= EXACT * max(1.0, abs(v * m)) for v in values):
             return m
         m *= 10
     return limit
@@ -735,7 +728,7 @@ class _CpSatSession(Session):
             lb, ub = model.lb[i], model.ub[i]
             if ub == INF:
                 ub = 2**40
-            self.vars.append(self.cp.NewIntVar(math.ceil(lb - 1e-9), math.floor(ub + 1e-9), f"v{i}"))
+            self.vars.append(self.cp.NewIntVar(math.ceil(lb - EXACT), math.floor(ub + EXACT), f"v{i}"))
         for r in model.rows:
             self.add_row(r)
 
@@ -745,9 +738,9 @@ class _CpSatSession(Session):
         expr = sum(c * self.vars[i] for i, c in zip(row.cols, coefs))
         # the left side is integral, so bounds can be rounded inwards
         if row.lo != -INF:
-            self.cp.Add(expr >= math.ceil(row.lo * m - 1e-7))
+            self.cp.Add(expr >= math.ceil(row.lo * m - CP_ROUNDING))
         if row.hi != INF:
-            self.cp.Add(expr <= math.floor(row.hi * m + 1e-7))
+            self.cp.Add(expr <= math.floor(row.hi * m + CP_ROUNDING))
 
     def solve(self, objective: Objective, options: SolveOptions, start: list[float] | None = None) -> Result:
         cp_model = self.cp_model

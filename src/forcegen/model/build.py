@@ -53,6 +53,7 @@ from math import gcd
 
 from ..domain import PRIORITIES, Problem, decimal, exact_share
 from .linear import LinearModel, Objective
+from .tuning import EXACT
 
 LEVEL_NAMES = tuple(f"shortfall_p{k}" for k in PRIORITIES) + ("cost", "contributions")
 
@@ -528,7 +529,7 @@ def supply_scale(problem: Problem) -> int:
     values = [rate] + [1000 * c.throughput for c in problem.capabilities] + \
              [1000 * loc.host_throughput for loc in problem.locations]
     m = 1
-    while m < 10**6 and any(abs(v * m - round(v * m)) > 1e-9 * max(1.0, abs(v * m)) for v in values):
+    while m < 10**6 and any(abs(v * m - round(v * m)) > EXACT * max(1.0, abs(v * m)) for v in values):
         m *= 10
     return m
 

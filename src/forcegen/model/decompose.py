@@ -32,6 +32,7 @@ from dataclasses import dataclass, field, replace
 
 from .build import set_lead_columns, task_share
 from .linear import LinearModel, Objective, Row, violations
+from .tuning import FEASIBILITY, LEAD_TRIES, SAME_VALUE
 
 
 @dataclass
@@ -121,9 +122,6 @@ def split(model: LinearModel, linking: set[int]) -> list[Part]:
     return parts
 
 
-LEAD_TRIES = 3  # candidates tried per task when the parts disagree on its lead
-
-
 class PartSolver:
     """Solve a level part by part (see the module's docstring); exact, or says it could not.
 
@@ -190,7 +188,7 @@ class PartSolver:
             y = self.built.y.get((n, tid, k))
             if y is None or values[part.index[y]] < 0.5:
                 return False
-            if bb * self._personnel(values, part, tid, k, n) < a * self._personnel(values, part, tid, k) - 1e-6:
+            if bb * self._personnel(values, part, tid, k, n) < a * self._personnel(values, part, tid, k) - FEASIBILITY:
                 return False
         return True
 
@@ -254,8 +252,8 @@ class PartSolver:
         values = self._mix(current, final, rows, holds, lead, obj)
         self.settled_lead = None
         if self.exact and values is not None and all(subs[i].value([values[c] for c in self.parts[i].cols])
-                                      <= self.plan_values[i] + 0.5 * step for i in final):
-            above = obj.value(values) - bound - 0.5 * step  # what a dispute must cost for the plan to be optimal
+                                      <= self.plan_values[i] + SAME_VALUE * step for i in final):
+            above = obj.value(values) - bound - SAME_VALUE * step  # what a dispute must cost for the plan to be optimal
             for tid in disputed if above > 0 else ():
                 extra, left = self._dispute_cost(tid, first, first_staffed, subs, opts, above, step, deadline)
                 if above <= extra < float("inf"):
@@ -423,7 +421,7 @@ class PartSolver:
             plan = choices[i][j]
             delta = [h.value(plan) - h.value(chosen[i]) for h in on_holds[i]]
             if on_level[i].value(plan) < on_level[i].value(chosen[i]) and all(
-                    u + d <= h.hi - 1e-6 * max(1.0, abs(h.hi)) for u, d, h in zip(used, delta, holds)):
+                    u + d <= h.hi - FEASIBILITY * max(1.0, abs(h.hi)) for u, d, h in zip(used, delta, holds)):
                 chosen[i] = plan
                 used = [u + d for u, d in zip(used, delta)]
                 self._put(values, self.parts[i], plan)
@@ -460,14 +458,14 @@ class PartSolver:
             session.set_col_bounds(cols, [0.0] * len(cols), hi)
             try:
                 left = deadline(2)
-                good = self.plan_values[i] + 0.5 * step if at_no_cost else None
+                good = self.plan_values[i] + SAME_VALUE * step if at_no_cost else None
                 if left is not None and not at_no_cost:
                     left /= 2  # leave time for the tasks after this one
                 res = session.solve(subs[i], replace(opts, time_limit=None if left is None else max(0.01, left),
                                                      progress=None, good_enough=good, cutoff=True), start=None)
             finally:
                 session.set_col_bounds(cols, [part.model.lb[c] for c in cols], [part.model.ub[c] for c in cols])
-            if not res.has_solution or (at_no_cost and res.objective > self.plan_values[i] + 0.5 * step):
+            if not res.has_solution or (at_no_cost and res.objective > self.plan_values[i] + SAME_VALUE * step):
                 return None
             out[i] = res.values
         for i in out:
@@ -490,7 +488,7 @@ class PartSolver:
         """
         if self.settled_lead is not None:
             tid, n, lows, at = self.settled_lead
-            if abs(value - at) <= 0.5 * step:
+            if abs(value - at) <= SAME_VALUE * step:
                 for i, m in lows.items():
                     self.minima[i] = max(self.minima[i], m)
                 self.eligible[tid] = [] if n is None else [n]
@@ -498,19 +496,19 @@ class PartSolver:
                     self._fix(part, session, *self._only(part, {tid: n}))
             self.settled_lead = None
         slack = max(0.0, value - sum(self.minima))
-        if self.exact and slack > 0.5 * step:
+        if self.exact and slack > SAME_VALUE * step:
             self.exact = False
         for i, (part, session, m) in enumerate(zip(self.parts, self.sessions, self.minima)):
             sub = part.restrict(obj)
             if sub.cols:
                 session.add_row(Row(f"hold[level={obj.name}]", sub.cols, sub.coefs, float("-inf"),
-                                    m + slack + 0.5 * step))
+                                    m + slack + SAME_VALUE * step))
                 self.held[i].append((self.rows_in[i], sub))
                 self.rows_in[i] += 1
             if not self.exact and self.held[i]:
                 mine = [current[c] for c in part.cols]
                 rows = [r for r, _ in self.held[i]]
-                his = [share.value(mine) + 0.5 * step for _, share in self.held[i]]
+                his = [share.value(mine) + SAME_VALUE * step for _, share in self.held[i]]
                 session.set_row_bounds(rows, [float("-inf")] * len(rows), his)
         if not self.exact:
             self._keep_leads(current)

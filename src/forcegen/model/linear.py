@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from .tuning import FEASIBILITY
+
 INF = float("inf")
 
 
@@ -89,7 +91,7 @@ class LinearModel:
         return out
 
 
-def violations(model: LinearModel, rows: list[Row], values, tol: float = 1e-6) -> int:
+def violations(model: LinearModel, rows: list[Row], values, tol: float = FEASIBILITY) -> int:
     """How many column bounds of ``model`` and ``rows`` a plan breaks (relative tolerance ``tol``)."""
     bad = 0
     for c, v in enumerate(values):

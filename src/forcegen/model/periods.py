@@ -29,7 +29,7 @@ None of this changes an optimum, only the way there. It is on by default
 (``PlanOptions(periods=True)``) where lift or rotation splits blocks so that the whole model has at
 least twice as many model periods as there are blocks (``worth_it``), and nowhere else: elsewhere the
 blocks' seconds were measured not to be won back. Under a time limit the blocks solve the shortfall
-levels only, and may use half of it (``solve.PERIODS_SHARE``). Measured on baseline-wave2 (``models/FORMULATION.md``, "Period by
+levels only, and may use half of it (``tuning.PERIODS_SHARE``). Measured on baseline-wave2 (``models/FORMULATION.md``, "Period by
 period first"): its five shortfall levels proven in about 35 s (70 s with every level, without a
 limit), where the whole model alone took 216 s for priority 2 and 231 s for priority 3.
 """
@@ -41,6 +41,7 @@ from dataclasses import dataclass, replace
 
 from ..domain import Allocation, Plan, Problem
 from .build import Built, build, period_blocks
+from .tuning import FEASIBILITY, MIN_REPEAT
 
 
 def relaxed(problem: Problem) -> Problem:
@@ -149,11 +150,6 @@ def column_periods(built: Built) -> dict[int, int]:
     return out
 
 
-#: the whole model must repeat the blocks' work at least this many times over (its model periods against
-#: the blocks that have work) for the blocks solved alone first to pay
-MIN_REPEAT = 2.0
-
-
 def worth_it(problem: Problem, built: Built) -> bool:
     """Whether solving period by period first is expected to pay: when lift or rotation keeps periods
     apart that would otherwise share a model period, so that the whole model repeats each block's
@@ -252,7 +248,7 @@ def solve_by_periods(problem: Problem, solve, time_limit: float | None) -> Perio
 
 def _same_shortfall(a: Plan, b: Plan) -> bool:
     """Whether plan a has plan b's value on every shortfall level."""
-    return all(abs(x.value - y.value) <= 1e-6 * max(1.0, abs(y.value))
+    return all(abs(x.value - y.value) <= FEASIBILITY * max(1.0, abs(y.value))
                for x, y in zip(a.info.levels, b.info.levels) if x.name.startswith("shortfall"))
 
 

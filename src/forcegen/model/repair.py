@@ -33,6 +33,7 @@ from ..domain import Plan, decimal
 from ..logistics import max_flow
 from .build import Built, personnel_at, set_lead_columns, supply_scale, task_scale, task_share
 from .linear import Row, violations
+from .tuning import EXACT, LIFT_ROUNDS
 
 #: rule families whose rows only cap sums of allocations with non-negative coefficients
 CAPPING_FAMILIES = ("supply", "demand", "capacity", "caveat_max_personnel", "rotation", "montreux_aggregate",
@@ -70,16 +71,13 @@ def _cap(rows: list[Row], values: list[float]) -> None:
             continue
         excess = row.activity(values) - row.hi
         for c, a in reversed(list(zip(row.cols, row.coefs))):
-            if excess <= 1e-9:
+            if excess <= EXACT:
                 break
             if a <= 0 or values[c] <= 0:
                 continue
-            take = min(values[c], math.ceil(excess / a - 1e-9))
+            take = min(values[c], math.ceil(excess / a - EXACT))
             values[c] -= take
             excess -= take * a
-
-
-LIFT_ROUNDS = 4
 
 
 def _trim_for_lift(built: Built, values: list[float]) -> bool:
@@ -106,16 +104,16 @@ def _trim_for_lift(built: Built, values: list[float]) -> bool:
         lift = pb.scenario.lift_capacity + sum(values[c] * a for c, a in lifters.get(k, ()))
         arrivals = {loc: max(0.0, personnel(loc, k) - personnel(loc, k - 1)) for loc in in_area}
         excess = sum(arrivals.values()) - lift
-        if excess <= 1e-9:
+        if excess <= EXACT:
             continue
         movable = [c for loc in sorted(in_area) if arrivals[loc] > 0 for c in cols_at.get((loc, k), ())
                    if values[c] > 0 and c not in built.enabling]
         movable.sort(key=lambda c: (-pb.task[x_key[c][1]].priority, -built.ppu[c], c))
         for c in movable:
-            if excess <= 1e-9:
+            if excess <= EXACT:
                 break
             loc = x_key[c][2]
-            while values[c] > 0 and excess > 1e-9 and arrivals[loc] > 0:
+            while values[c] > 0 and excess > EXACT and arrivals[loc] > 0:
                 values[c] -= 1
                 taken = True
                 drop = min(arrivals[loc], built.ppu[c])

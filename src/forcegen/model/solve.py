@@ -35,6 +35,8 @@ from .decompose import PartSolver
 from .periods import PeriodBounds, solve_by_periods, worth_it
 from .linear import Objective, Row
 from .repair import repaired_start
+from .tuning import (DIVE_SHARE, EXACT, FEASIBILITY, LEAD_CANDIDATES, LEVEL_FRONT_LOAD, LP_SHARE, PART_SHARES,
+                     PERIODS_SHARE, PROOF_GAP, SAME_VALUE)
 
 
 @dataclass(frozen=True)
@@ -74,9 +76,9 @@ def _relative_gap(value: float, bound: float | None) -> float | None:
     if bound is None:
         return None
     diff = max(0.0, value - bound)
-    if diff <= 1e-9 * max(1.0, abs(value)):
+    if diff <= EXACT * max(1.0, abs(value)):
         return 0.0
-    return diff / max(abs(value), 1e-9)
+    return diff / max(abs(value), EXACT)
 
 
 def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_event: Event | None = None,
@@ -130,7 +132,7 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
         start_value = obj.value(current)
         step = _granularity(obj) if obj.cols else 1.0
         floor = _known_floor(obj, model, bounds, i)  # a proven lower bound (no constant), or None
-        if periods_pending and not obj.empty and (floor is None or start_value > floor + 0.5 * step):
+        if periods_pending and not obj.empty and (floor is None or start_value > floor + SAME_VALUE * step):
             periods_pending = False
             by_periods = _solve_periods(problem, options, emit, t_start)
             if by_periods is not None and not _reaches(built, by_periods, current, i):
@@ -147,7 +149,7 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
             floor = by_period if floor is None else max(floor, by_period)
         if obj.empty:
             lr = LevelResult(obj.name, "optimal", obj.constant, obj.constant, 0.0, 0.0)
-        elif floor is not None and start_value <= floor + 0.5 * step:  # the start reaches a proven bound
+        elif floor is not None and start_value <= floor + SAME_VALUE * step:  # the start reaches a proven bound
             total = obj.constant + start_value
             lr = LevelResult(obj.name, "optimal", total, total, 0.0, time.perf_counter() - t_level)
         elif remaining is not None and remaining <= 0:
@@ -155,7 +157,7 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
         else:
             left = sum(1 for o in built.objectives[i - 1:] if not o.empty)
             budget = None if remaining is None else level_budget(remaining, left)
-            opts = SolveOptions(time_limit=budget, gap=options.gap, abs_gap=0.999 * step,
+            opts = SolveOptions(time_limit=budget, gap=options.gap, abs_gap=PROOF_GAP * step,
                                 threads=options.threads, seed=options.seed,
                                 progress=_progress_reporter(emit, i, n_levels, obj, t_level))
             res = None
@@ -176,7 +178,7 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
             if (res is None and options.dive in DIVES and options.formulation == "default"
                     and obj.name.startswith("shortfall") and DIVES[options.dive][1] <= session.can):
                 dived, exact = DIVES[options.dive][0](session, built, obj, opts, current, t_level)
-                if dived is not None and dived.objective < start_value - 0.5 * step:
+                if dived is not None and dived.objective < start_value - SAME_VALUE * step:
                     current, start_value = dived.values, dived.objective
                 if exact and dived is not None and dived.status == "optimal":  # the level itself, solved smaller
                     dived.seconds = time.perf_counter() - t_level
@@ -186,7 +188,7 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
                 if guide is None:
                     guide = repaired_start(built, reference) or [0.0] * model.num_vars
                 dived = _changes_dive(session, built, obj, opts, current, t_level, guide)
-                if dived is not None and dived.objective < start_value - 0.5 * step:
+                if dived is not None and dived.objective < start_value - SAME_VALUE * step:
                     current, start_value = dived.values, dived.objective
             if (res is None and options.formulation == "default" and "relaxation" in session.can
                     and all(model.integer[c] for c in obj.cols)):  # values in whole steps (not the moved units)
@@ -197,19 +199,19 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
                     res = Result("optimal", current, start_value, start_value, time.perf_counter() - t_level,
                                  "the LP relaxation's bound reached")
             if res is None:  # the whole level; with a known bound, a plan that reaches it will do
-                whole = opts if floor is None else replace(opts, good_enough=floor + 0.5 * step)
+                whole = opts if floor is None else replace(opts, good_enough=floor + SAME_VALUE * step)
                 res = session.solve(obj, _with_time_left(whole, t_level), start=current)
             if floor is not None:  # a known bound holds whatever solved the rest
                 res.bound = floor if res.bound is None else max(res.bound, floor)
-                if res.has_solution and res.objective <= floor + 0.5 * step:
+                if res.has_solution and res.objective <= floor + SAME_VALUE * step:
                     res.status = "optimal"
-            if res.has_solution and res.objective <= start_value + 0.5 * step:
+            if res.has_solution and res.objective <= start_value + SAME_VALUE * step:
                 current = res.values
                 value = res.objective
             else:  # no better plan found in time: keep the previous level's plan
                 value = start_value
             status = res.status if res.has_solution else ("not_solved" if res.status == "no_solution" else res.status)
-            if status == "optimal" and value > (res.objective or value) + 0.5 * step:
+            if status == "optimal" and value > (res.objective or value) + SAME_VALUE * step:
                 status = "feasible"
             bound = None if res.bound is None else obj.constant + min(res.bound, value)
             if status == "optimal":
@@ -219,15 +221,15 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
                              time.perf_counter() - t_level)
         levels.append(lr)
         emit("level_done", {"index": i, "of": n_levels, "level": lr})
-        if bounds and (i > len(bounds) or abs(lr.value - bounds[i - 1]) > 0.5 * step):
+        if bounds and (i > len(bounds) or abs(lr.value - bounds[i - 1]) > SAME_VALUE * step):
             bounds = []  # this problem is worse than the other at this level: no bound after it
         if by_periods is not None and not obj.empty and (by_period is None
-                                                         or obj.value(current) > by_period + 0.5 * step):
+                                                         or obj.value(current) > by_period + SAME_VALUE * step):
             by_periods = None  # the links between periods cost this level: the blocks bound nothing after it
         if not obj.empty:
             value = obj.value(current)
             hold = Row(f"hold[level={obj.name}]", list(obj.cols), list(obj.coefs), float("-inf"),
-                       value + 0.5 * step)
+                       value + SAME_VALUE * step)
             session.add_row(hold)
             holds.append(hold)
             if parts is not None:
@@ -246,9 +248,6 @@ def solve_problem(problem: Problem, options: PlanOptions = PlanOptions(), on_eve
         levels=tuple(levels),
     )
     return extract_plan(built, current, info)
-
-
-PERIODS_SHARE = 0.5  # of the time left, at most, for solving the blocks of periods alone
 
 
 def _solve_periods(problem: Problem, options: PlanOptions, emit: Event, t_start: float) -> PeriodBounds | None:
@@ -270,8 +269,8 @@ def _solve_periods(problem: Problem, options: PlanOptions, emit: Event, t_start:
 
 
 def _step(obj: Objective) -> float:
-    """Half the step between distinct values of a level: the tolerance of comparisons and holds."""
-    return 0.5 * (_granularity(obj) if obj.cols else 1.0)
+    """Half the step between distinct values of a level (``SAME_VALUE``): the tolerance of comparisons and holds."""
+    return SAME_VALUE * (_granularity(obj) if obj.cols else 1.0)
 
 
 def _better(built: Built, a: list[float], b: list[float], i: int) -> bool:
@@ -329,9 +328,6 @@ def _known_floor(obj: Objective, model, bounds: list[float], i: int) -> float | 
     return floor
 
 
-PART_SHARES = (1 / 3, 2 / 3)  # of a level's time: for solving its parts, then for getting them to agree on leads
-
-
 def _solve_by_parts(parts: PartSolver, session, model, holds: list[Row], obj: Objective, opts: SolveOptions,
                     current: list[float], step: float, t_level: float) -> Result | None:
     """The level part by part (decompose.py), in at most two thirds of its time. Exact.
@@ -355,7 +351,7 @@ def _solve_by_parts(parts: PartSolver, session, model, holds: list[Row], obj: Ob
     start = None
     if values is not None:
         value = obj.value(values)
-        if value <= bound + 0.5 * step:  # never with bound -inf: the parts hold the last plan's shares
+        if value <= bound + SAME_VALUE * step:  # never with bound -inf: the parts hold the last plan's shares
             return Result("optimal", values, value, bound, seconds, "parts: bound reached")
         if value < obj.value(current):
             start = values
@@ -364,13 +360,14 @@ def _solve_by_parts(parts: PartSolver, session, model, holds: list[Row], obj: Ob
 
 
 def level_budget(remaining: float, levels_left: int) -> float:
-    """The share of the time left that the next level may use: 2/(n+1) of it with n levels left.
+    """The share of the time left that the next level may use: 2/(n+1) of it with n levels left
+    (``LEVEL_FRONT_LOAD``).
 
     Front-loaded, as the levels are in order of importance, yet no level can starve the
     ones after it; what a level does not use passes on, and the last level gets all that
     is left. With 7 levels and 300 s the first gets 75 s.
     """
-    return remaining * 2.0 / (levels_left + 1)
+    return remaining * LEVEL_FRONT_LOAD / (levels_left + 1)
 
 
 def _progress_reporter(emit: Event, index: int, of: int, obj: Objective, t_level: float):
@@ -430,11 +427,11 @@ def _solve_lead_first(session, built: Built, obj: Objective, opts: SolveOptions,
     finally:
         session.set_col_bounds(cols, [model.lb[c] for c in cols], [model.ub[c] for c in cols])
     seconds = time.perf_counter() - t0
-    if fixed.has_solution and fixed.objective <= lower + 0.5 * step:
+    if fixed.has_solution and fixed.objective <= lower + SAME_VALUE * step:
         return Result("optimal", fixed.values, fixed.objective, lower, seconds, "lead-first: bound reached")
     start_value = obj.value(current)
     start = fixed.values if fixed.has_solution and fixed.objective < start_value else current
-    session.add_row(Row(f"cut[level={obj.name}]", list(obj.cols), list(obj.coefs), lower - 0.5 * step, inf))
+    session.add_row(Row(f"cut[level={obj.name}]", list(obj.cols), list(obj.coefs), lower - SAME_VALUE * step, inf))
     full = session.solve(obj, replace(opts, time_limit=_remaining(opts, t0)), start=start)
     full.seconds = time.perf_counter() - t0
     if full.bound is not None:
@@ -442,9 +439,6 @@ def _solve_lead_first(session, built: Built, obj: Objective, opts: SolveOptions,
     elif full.has_solution:
         full.bound = lower
     return full
-
-
-LP_SHARE = 0.1  # of a level's time limit, at most, for its LP relaxation
 
 
 def _lp_settles(session, obj: Objective, opts: SolveOptions, start_value: float, step: float,
@@ -464,11 +458,8 @@ def _lp_settles(session, obj: Objective, opts: SolveOptions, start_value: float,
     if lp is None:
         return False, None
     bound = obj.value(lp) / step
-    floor = step * math.ceil(bound - 1e-6 - 1e-9 * abs(bound))  # rounded up, less a hair for the LP's tolerance
-    return start_value <= floor + 0.5 * step, floor
-
-
-DIVE_SHARE = 0.25  # of a level's time limit, at most, for a dive
+    floor = step * math.ceil(bound - FEASIBILITY - EXACT * abs(bound))  # rounded up, less a hair for the LP's tolerance
+    return start_value <= floor + SAME_VALUE * step, floor
 
 
 def _dive_limit(opts: SolveOptions, t_level: float) -> float | None:
@@ -563,7 +554,7 @@ def _lead_dive(session, built: Built, obj: Objective, opts: SolveOptions, curren
             chosen = kept[0]
         else:  # the largest lead value in the LP, the first nation (by id) among equals
             best = max(range(len(nations)), key=lambda i: (lp[nations[i][1]], -i))
-            chosen = nations[best][1] if lp[nations[best][1]] > 1e-6 else None
+            chosen = nations[best][1] if lp[nations[best][1]] > FEASIBILITY else None
         for _, col in nations:
             cols.append(col)
             hi.append(1.0 if col == chosen else 0.0)
@@ -606,8 +597,6 @@ def _dive(session, built: Built, obj: Objective, opts: SolveOptions, current: li
 
 #: the dives by name (PlanOptions.dive): the function, and what the session must be able to do
 DIVES = {"priority": (_priority_dive, frozenset({"bounds"})), "lead": (_lead_dive, frozenset({"bounds", "relaxation"}))}
-
-LEAD_CANDIDATES = 3
 
 
 def _lead_bounds(built: Built, values: list[float]) -> tuple[list[int], list[float], list[float]]:
