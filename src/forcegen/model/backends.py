@@ -22,7 +22,7 @@ import threading
 import time
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Literal
 
 from ..errors import SolverError, UsageError
 from .linear import INF, LinearModel, Objective, Row
@@ -46,9 +46,17 @@ class SolveOptions:
     cutoff: bool = False
 
 
+#: how a solve ended: "optimal" proven (within the gap); "feasible" a plan, not proven; "infeasible" no plan
+#: exists; "no_solution" none found in the time; "bound" a proven bound, with at most a start that keeps
+#: every rule (solving by parts: the level's plan is not settled). A solver that fails raises SolverError.
+Status = Literal["optimal", "feasible", "infeasible", "no_solution", "bound"]
+
+
 @dataclass
 class Result:
-    status: str  # optimal | feasible | infeasible | no_solution | error
+    """What one solve, or one strategy for a level, established."""
+
+    status: Status
     values: list[float] | None
     objective: float | None  # without the objective's constant
     bound: float | None
