@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Literal
 
 from ..errors import SolverError, UsageError
-from .linear import INF, LinearModel, Objective, Row
+from .linear import INF, LinearModel, Objective, Row, integer_scale
 from .tuning import (ABS_GAP, CBC_GRACE, CBC_LEAST_RUN, CP_ROUNDING, EXACT, FEASIBILITY, INTEGRALITY,
                      PROGRESS_EVERY)
 
@@ -694,16 +694,6 @@ def _last_line(log: str) -> str:
 
 
 # ---------------------------------------------------------------- CP-SAT
-def _integer_scale(values, limit: int = 10**6) -> int:
-    """Smallest power of ten m ≤ limit with every value·m integral (within ``EXACT``), else ``limit``."""
-    m = 1
-    while m <= limit:
-        if all(abs(v * m - round(v * m)) <= EXACT * max(1.0, abs(v * m)) for v in values):
-            return m
-        m *= 10
-    return limit
-
-
 class CpSatBackend(Backend):
     name = "cpsat"
     description = "OR-Tools CP-SAT (2 workers by default)"
@@ -741,7 +731,7 @@ class _CpSatSession(Session):
             self.add_row(r)
 
     def add_row(self, row: Row) -> None:
-        m = _integer_scale(row.coefs)
+        m = integer_scale(row.coefs)
         coefs = [round(v * m) for v in row.coefs]
         expr = sum(c * self.vars[i] for i, c in zip(row.cols, coefs))
         # the left side is integral, so bounds can be rounded inwards
@@ -752,7 +742,7 @@ class _CpSatSession(Session):
 
     def solve(self, objective: Objective, options: SolveOptions, start: list[float] | None = None) -> Result:
         cp_model = self.cp_model
-        m = _integer_scale(objective.coefs)
+        m = integer_scale(objective.coefs)
         coefs = [round(v * m) for v in objective.coefs]
         self.cp.Minimize(sum(c * self.vars[i] for i, c in zip(objective.cols, coefs)))
         self.cp.ClearHints()

@@ -52,8 +52,7 @@ from fractions import Fraction
 from math import gcd
 
 from ..domain import PRIORITIES, Problem, decimal, exact_share
-from .linear import LinearModel, Objective
-from .tuning import EXACT
+from .linear import LinearModel, Objective, integer_scale
 
 LEVEL_NAMES = tuple(f"shortfall_p{k}" for k in PRIORITIES) + ("cost", "contributions")
 
@@ -523,15 +522,12 @@ def supply_scale(problem: Problem) -> int:
 
     With whole needs and capacities the transportation problem of a period has a whole optimal
     flow, so integer flow columns (CP-SAT) lose nothing. m is the least power of ten that makes
-    supply_rate·m and 1000·m·(each throughput) whole, at most 10^6.
+    supply_rate·m and 1000·m·(each throughput) whole, at most 10^6 (``integer_scale``).
     """
     rate = problem.scenario.supply_rate or 0.0
     values = [rate] + [1000 * c.throughput for c in problem.capabilities] + \
              [1000 * loc.host_throughput for loc in problem.locations]
-    m = 1
-    while m < 10**6 and any(abs(v * m - round(v * m)) > EXACT * max(1.0, abs(v * m)) for v in values):
-        m *= 10
-    return m
+    return integer_scale(values)
 
 
 def personnel_at(b: Built) -> dict[tuple[str, int], list[tuple[int, int]]]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .tuning import FEASIBILITY
+from .tuning import EXACT, FEASIBILITY
 
 INF = float("inf")
 
@@ -89,6 +89,16 @@ class LinearModel:
             fam = r.name.split("[", 1)[0]
             out[fam] = out.get(fam, 0) + 1
         return out
+
+
+def integer_scale(values, limit: int = 10**6) -> int:
+    """Smallest power of ten m ≤ limit with every value·m integral (within ``EXACT``), else ``limit``."""
+    m = 1
+    while m <= limit:
+        if all(abs(v * m - round(v * m)) <= EXACT * max(1.0, abs(v * m)) for v in values):
+            return m
+        m *= 10
+    return limit
 
 
 def violations(model: LinearModel, rows: list[Row], values, tol: float = FEASIBILITY) -> int:

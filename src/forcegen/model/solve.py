@@ -29,11 +29,11 @@ from dataclasses import dataclass, replace
 from typing import Callable
 
 from ..domain import Allocation, LevelResult, Plan, Problem, SolveInfo
-from .backends import Result, SolveOptions, _integer_scale, get_backend
+from .backends import Result, SolveOptions, get_backend
 from .build import Built, build
 from .decompose import PartSolver
 from .periods import PeriodBounds, solve_by_periods, worth_it
-from .linear import Objective, Row
+from .linear import Objective, Row, integer_scale
 from .repair import repaired_start
 from .tuning import (DIVE_SHARE, EXACT, FEASIBILITY, LEAD_CANDIDATES, LEVEL_FRONT_LOAD, LP_SHARE, PART_SHARES,
                      PERIODS_SHARE, PROOF_GAP, SAME_VALUE)
@@ -69,7 +69,7 @@ Event = Callable[[str, dict], None]
 
 def _granularity(obj: Objective) -> float:
     """The step between distinct objective values with integer variables: 1/m."""
-    return 1.0 / _integer_scale(obj.coefs)
+    return 1.0 / integer_scale(obj.coefs)
 
 
 def _relative_gap(value: float, bound: float | None) -> float | None:
